@@ -1,0 +1,27 @@
+"""Typed exceptions. The library raises them; only the CLI turns them into a message and an exit code."""
+
+
+class ExplorerError(Exception):
+    """Base class: the message is one line a user can act on."""
+
+
+class InputError(ExplorerError):
+    """A source file or folder cannot be loaded.
+
+    Args:
+        path: the file (or zip member) at fault, as the user would recognise it.
+        problem: what is wrong with it.
+    """
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class DatabaseLockedError(ExplorerError):
+    """Another process holds the database (or a load into it) open for writing."""
+
+
+class DownloadError(ExplorerError):
+    """A quarter could not be fetched or failed its checks."""

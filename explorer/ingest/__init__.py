@@ -1,0 +1,1 @@
+"""Extract: FAERS quarterly zips and folders -> clean, validated table files (and rejected lines)."""

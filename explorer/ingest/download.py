@@ -1,0 +1,141 @@
+"""Fetch FDA's quarterly FAERS zips: resumable, checked, idempotent."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from explorer.errors import DownloadError
+from explorer.quarters import zip_name
+
+FDA_BASE_URL = "https://fis.fda.gov/content/Exports/"
+"""Where FDA publishes the quarterly ASCII zips (override with --base-url or FAERS_BASE_URL)."""
+
+
+@cache
+def known_zips() -> dict[str, tuple[int, str]]:
+    """{zip name: (size, sha256)} for the FDA zips in the shipped manifest (2012Q4 on)."""
+    text = resources.files("explorer.ingest").joinpath("fda_zip_manifest.csv").read_text(encoding="utf-8")
+    return {r["filename"].lower(): (int(r["size_bytes"]), r["sha256"]) for r in csv.DictReader(text.splitlines())}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_zip(path: Path, name: str | None = None) -> None:
+    """Check a downloaded zip: readable, CRCs correct, and size and sha256 as in the manifest when known.
+
+    Args:
+        path: the file to check.
+        name: its FDA zip name, when ``path`` is a partial download with another name.
+
+    Raises:
+        DownloadError: the file fails a check.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError) as e:
+        raise DownloadError(f"{path}: not a valid zip ({e})") from None
+    if bad:
+        raise DownloadError(f"{path}: member {bad} fails its CRC check")
+    known = known_zips().get((name or path.name).lower())
+    if known:
+        size, sha = known
+        if path.stat().st_size != size or _sha256(path) != sha:
+            raise DownloadError(f"{path}: size or sha256 differs from FDA's published zip")
+
+
+def _fetch(url: str, part: Path, timeout: float) -> None:
+    start = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "faers-explorer"})
+    if start:
+        request.add_header("Range", f"bytes={start}-")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        mode = "ab" if start and response.status == 206 else "wb"
+        with open(part, mode) as out:
+            while block := response.read(1 << 20):
+                out.write(block)
+
+
+def download(
+    quarters: list[str],
+    dest: str | Path = "data/raw",
+    base_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    timeout: float = 60.0,
+) -> list[Path]:
+    """Download the zips of the given quarters into ``dest``.
+
+    A zip already in ``dest`` that passes :func:`verify_zip` is skipped; an interrupted download (``.part`` file)
+    resumes where it stopped. The zip is renamed into place only after it passes its checks.
+
+    Args:
+        quarters: quarter names, e.g. ``["2024q1"]``.
+        dest: target folder.
+        base_url: where the zips are; defaults to FDA's site (or the FAERS_BASE_URL environment variable).
+        progress: called with one line per quarter.
+        timeout: seconds to wait for the server.
+
+    Returns:
+        The paths of the zips, in the order of ``quarters``.
+
+    Raises:
+        DownloadError: a quarter could not be fetched or failed its checks.
+    """
+    say = progress or (lambda _m: None)
+    base = base_url or os.environ.get("FAERS_BASE_URL") or FDA_BASE_URL
+    if not base.endswith("/"):
+        base += "/"
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for quarter in quarters:
+        name = zip_name(quarter)
+        target = dest / name
+        if target.exists():
+            verify_zip(target)
+            say(f"{quarter}: {target} already there, checked")
+            paths.append(target)
+            continue
+        part = target.with_name(target.name + ".part")
+        last_error: Exception | None = None
+        # FDA's names mostly use a lower-case q; some quarters were published with an upper-case Q.
+        for candidate in (name, name.replace(quarter[4:], quarter[4:].upper())):
+            try:
+                _fetch(base + candidate, part, timeout)
+                last_error = None
+                break
+            except urllib.error.HTTPError as e:
+                last_error = e
+                if e.code == 416 and part.exists():  # the .part is already whole
+                    last_error = None
+                    break
+                if e.code != 404:
+                    break
+            except (urllib.error.URLError, OSError, TimeoutError) as e:
+                raise DownloadError(f"{quarter}: download from {base} interrupted ({e}); run again to resume") from None
+        if last_error is not None:
+            raise DownloadError(f"{quarter}: {base}{name}: {last_error}")
+        try:
+            verify_zip(part, name)
+        except DownloadError:
+            part.unlink()
+            raise
+        os.replace(part, target)
+        say(f"{quarter}: downloaded {target} ({target.stat().st_size / 1e6:.1f} MB), checked")
+        paths.append(target)
+    return paths

@@ -1,0 +1,180 @@
+"""Find FAERS quarters in zips and folders, and check them before anything is loaded.
+
+A *source* is what the user names on the command line: a quarterly zip, an extracted quarter folder, or a folder
+holding several of either. Each yields one or more :class:`Quarter` objects listing the table files found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from explorer.errors import InputError
+from explorer.quarters import quarter_name
+
+TABLE_FILE = re.compile(r"(demo|drug|reac|outc|rpsr|ther|indi)(\d{2})q([1-4])(_new)?\.txt", re.IGNORECASE)
+DELETE_FILE = re.compile(r"delete(\d{2})q([1-4])\.txt", re.IGNORECASE)
+ZIP_FILE = re.compile(r"f?aers_ascii_(\d{4})q([1-4])\.zip", re.IGNORECASE)
+SYNTHETIC_MARKER = "SYNTHETIC.txt"
+"""A file of this name beside the tables marks generated data (see explorer.synth); the store records it."""
+
+
+@dataclass
+class TableFile:
+    """One table file of a quarter, inside a zip or on disk."""
+
+    table: str  # demo, drug, ..., or "deleted"
+    name: str  # shown to users: "faers_ascii_2020q3.zip:ASCII/DEMO20Q3.txt" or a path
+    size: int
+    open: Callable[[], BinaryIO]
+
+
+@dataclass
+class Quarter:
+    """The files of one quarter found in one source."""
+
+    quarter: str
+    origin: str  # the zip or folder it came from
+    files: dict[str, TableFile] = field(default_factory=dict)
+    deleted: list[TableFile] = field(default_factory=list)
+    sha256: str = ""  # of the zip, or of the sorted file hashes for a folder
+    synthetic: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        """Uncompressed size of all table files."""
+        return sum(f.size for f in self.files.values()) + sum(f.size for f in self.deleted)
+
+
+def _quarter_of(match: re.Match, year_group: int = 2) -> str:
+    yy = int(match.group(year_group))
+    return quarter_name(2000 + yy, int(match.group(year_group + 1)))
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _add(quarters: dict[str, Quarter], origin: str, basename: str, tf_factory) -> bool:
+    """Register a file under its quarter if its name is a FAERS table; return True if it was one."""
+    m = TABLE_FILE.fullmatch(basename)
+    if m:
+        q = quarters.setdefault(_quarter_of(m), Quarter(_quarter_of(m), origin))
+        table = m.group(1).lower()
+        is_new = bool(m.group(4))
+        # FDA re-issued DEMO18Q1 as DEMO18Q1_new.txt: the _new file replaces the original.
+        if table not in q.files or is_new:
+            q.files[table] = tf_factory(table)
+        return True
+    m = DELETE_FILE.fullmatch(basename)
+    if m:
+        q = quarters.setdefault(_quarter_of(m, 1), Quarter(_quarter_of(m, 1), origin))
+        q.deleted.append(tf_factory("deleted"))
+        return True
+    return False
+
+
+def scan_zip(path: Path) -> list[Quarter]:
+    """List the quarters inside one FDA zip, after checking that it is a safe, readable zip.
+
+    Raises:
+        InputError: empty file, not a zip, truncated zip, unsafe member path, no FAERS table in it.
+    """
+    if path.stat().st_size == 0:
+        raise InputError(path, "empty file")
+    if not zipfile.is_zipfile(path):
+        raise InputError(path, "not a zip file (or truncated: no zip directory at its end)")
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as e:
+        raise InputError(path, f"unreadable zip: {e}") from None
+    quarters: dict[str, Quarter] = {}
+    for info in infos:
+        member = PurePosixPath(info.filename.replace("\\", "/"))
+        if member.is_absolute() or ".." in member.parts or re.match(r"^[A-Za-z]:", info.filename):
+            raise InputError(path, f"zip entry with an unsafe path: {info.filename!r}")
+        if info.is_dir():
+            continue
+
+        def factory(table, info=info):
+            return TableFile(table, f"{path.name}:{info.filename}", info.file_size, lambda: zf.open(info))
+
+        _add(quarters, str(path), member.name, factory)
+    synthetic = any(PurePosixPath(i.filename).name == SYNTHETIC_MARKER for i in infos)
+    if not quarters:
+        raise InputError(path, "no FAERS tables (DEMOyyQq.txt ...) in this zip")
+    m = ZIP_FILE.fullmatch(path.name)
+    if m and quarter_name(int(m.group(1)), int(m.group(2))) not in quarters:
+        raise InputError(path, f"zip is named for {m.group(1)}q{m.group(2)} but holds {', '.join(sorted(quarters))}")
+    digest = _sha256_file(path)
+    for q in quarters.values():
+        q.sha256 = digest
+        q.synthetic = synthetic
+    return list(quarters.values())
+
+
+def scan_folder(path: Path) -> list[Quarter]:
+    """List the quarters in a folder: quarterly zips in it and extracted table files below it.
+
+    Raises:
+        InputError: the folder holds no FAERS quarter.
+    """
+    quarters: dict[str, Quarter] = {}
+    found: list[Quarter] = []
+    synthetic = False
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        synthetic = synthetic or SYNTHETIC_MARKER in files
+        for name in sorted(files):
+            full = Path(root) / name
+            if ZIP_FILE.fullmatch(name):
+                found.extend(scan_zip(full))
+                continue
+
+            def factory(table, full=full):
+                return TableFile(table, str(full), full.stat().st_size, lambda: open(full, "rb"))
+
+            _add(quarters, str(path), name, factory)
+    for q in quarters.values():
+        h = hashlib.sha256()
+        for tf in sorted([*q.files.values(), *q.deleted], key=lambda t: t.name):
+            h.update(os.path.basename(tf.name).encode() + b"\0" + _sha256_file(Path(tf.name)).encode())
+        q.sha256 = h.hexdigest()
+        q.synthetic = synthetic
+    found.extend(quarters.values())
+    if not found:
+        raise InputError(path, "no FAERS quarter in this folder (no DEMOyyQq.txt or *_ascii_yyyyqN.zip)")
+    return found
+
+
+def discover(sources: list[str | Path]) -> list[Quarter]:
+    """Resolve the user's sources into quarters, sorted by quarter.
+
+    Raises:
+        InputError: a source is missing or bad, a quarter lacks its DEMO table, or a quarter is given twice.
+    """
+    quarters: list[Quarter] = []
+    for src in sources:
+        p = Path(src)
+        if not p.exists():
+            raise InputError(p, "no such file or folder")
+        quarters.extend(scan_folder(p) if p.is_dir() else scan_zip(p))
+    seen: dict[str, Quarter] = {}
+    for q in quarters:
+        if q.quarter in seen:
+            raise InputError(q.origin, f"quarter {q.quarter} is also in {seen[q.quarter].origin}: give it once")
+        seen[q.quarter] = q
+        if "demo" not in q.files:
+            raise InputError(q.origin, f"quarter {q.quarter} has no DEMO table, so its reports cannot be linked")
+    return sorted(quarters, key=lambda q: q.quarter)

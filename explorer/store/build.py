@@ -1,0 +1,77 @@
+"""Rebuild the deduplicated model (``cases``, ``drugs``, ``reactions``, ...) from the raw tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+
+import pandas as pd
+
+from explorer import __version__
+from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, learn_names, prod_ai_ingredients
+from explorer.vocab.routes import canonical_route
+
+SYNTHETIC_NOTICE = "synthetic demo data — not FDA data"
+
+
+def _core_statements() -> list[str]:
+    text = resources.files("explorer.store").joinpath("core.sql").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if not ln.startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n\n") if s.strip()]
+
+
+def _register_vocab(con) -> None:
+    """Map the distinct raw routes, prod_ai values and drug names to canonical routes and ingredients."""
+    routes = [r for (r,) in con.execute("SELECT DISTINCT route FROM raw_drug WHERE route IS NOT NULL").fetchall()]
+    route_df = pd.DataFrame({"route": routes, "route_canonical": [canonical_route(r) for r in routes]}, dtype=object)
+    con.register("route_df", route_df)
+    con.execute("CREATE OR REPLACE TEMP TABLE route_map AS SELECT * FROM route_df")
+
+    prod_ais = [p for (p,) in con.execute("SELECT DISTINCT prod_ai FROM raw_drug WHERE prod_ai IS NOT NULL").fetchall()]
+    prod_map = {p: list(prod_ai_ingredients(p)) for p in prod_ais}
+    prod_map = {p: i for p, i in prod_map.items() if i}
+    known = known_ingredients(i for ings in prod_map.values() for i in ings)
+    learned = learn_names(
+        con.execute(
+            "SELECT drugname, prod_ai, count(*) FROM raw_drug WHERE drugname IS NOT NULL AND prod_ai IS NOT NULL "
+            "GROUP BY ALL"
+        ).fetchall()
+    )
+    names = [
+        n
+        for (n,) in con.execute(
+            "SELECT DISTINCT drugname FROM raw_drug WHERE drugname IS NOT NULL AND prod_ai IS NULL"
+        ).fetchall()
+    ]
+    name_map = {n: list(drugname_ingredients(n, known, learned)) for n in names}
+    name_map = {n: i for n, i in name_map.items() if i}
+    prod_df = pd.DataFrame({"prod_ai": list(prod_map), "ingredients": list(prod_map.values())}, dtype=object)
+    name_df = pd.DataFrame({"drugname": list(name_map), "ingredients": list(name_map.values())}, dtype=object)
+    con.execute("CREATE OR REPLACE TEMP TABLE prod_ai_map (prod_ai VARCHAR, ingredients VARCHAR[])")
+    con.execute("CREATE OR REPLACE TEMP TABLE drugname_map (drugname VARCHAR, ingredients VARCHAR[])")
+    for table, frame in (("prod_ai_map", prod_df), ("drugname_map", name_df)):
+        if len(frame):
+            con.register("vocab_batch", frame)
+            con.execute(f"INSERT INTO {table} SELECT * EXCLUDE (ingredients), ingredients::VARCHAR[] FROM vocab_batch")
+            con.unregister("vocab_batch")
+    con.unregister("route_df")
+
+
+def rebuild_core(con) -> None:
+    """Rebuild every table of the deduplicated model and the ``meta`` rows that describe the data.
+
+    Args:
+        con: a read-write DuckDB connection holding the raw tables.
+    """
+    _register_vocab(con)
+    for statement in _core_statements():
+        con.execute(statement)
+    synthetic = con.execute("SELECT coalesce(bool_or(synthetic), false) FROM load_log").fetchone()[0]
+    meta = {
+        "tool_version": __version__,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "synthetic": "true" if synthetic else "false",
+        "data_notice": SYNTHETIC_NOTICE if synthetic else "FDA Adverse Event Reporting System (FAERS) quarterly data",
+    }
+    for key, value in meta.items():
+        con.execute("INSERT OR REPLACE INTO meta VALUES ($k, $v)", {"k": key, "v": value})

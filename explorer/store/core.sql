@@ -1,0 +1,158 @@
+-- The deduplicated model, rebuilt from the raw tables after every load. Statements are separated by ";\n\n".
+-- Inputs prepared by build.py: temp tables route_map(route, route_canonical),
+-- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients).
+
+CREATE OR REPLACE MACRO faers_date(s) AS CASE
+    WHEN regexp_full_match(s, '(19|20)\d{6}') THEN try_strptime(s, '%Y%m%d')::DATE
+    WHEN regexp_full_match(s, '(19|20)\d{4}') THEN try_strptime(s || '01', '%Y%m%d')::DATE
+    WHEN regexp_full_match(s, '(19|20)\d{2}') THEN try_strptime(s || '0101', '%Y%m%d')::DATE
+END;
+
+CREATE OR REPLACE MACRO faers_date_precision(s) AS CASE
+    WHEN faers_date(s) IS NULL THEN NULL
+    WHEN length(s) = 8 THEN 'day'
+    WHEN length(s) = 6 THEN 'month'
+    ELSE 'year'
+END;
+
+-- Every report version once. A primaryid shipped again in a later quarter keeps its latest copy. LAERS ISRs and
+-- FAERS primaryids are different numbering systems, so the era is part of the key.
+CREATE OR REPLACE TABLE case_versions AS
+WITH demo AS (
+    SELECT *, quarter < '2012q4' AS is_laers,
+           row_number() OVER (PARTITION BY quarter < '2012q4', primaryid ORDER BY quarter DESC) AS copy_rank
+    FROM raw_demo
+    WHERE caseid IS NOT NULL
+)
+SELECT caseid, primaryid, quarter, is_laers,
+       try_cast(caseversion AS INTEGER) AS caseversion,
+       faers_date(fda_dt) AS fda_date,
+       row_number() OVER (
+           PARTITION BY caseid
+           ORDER BY coalesce(try_cast(caseversion AS INTEGER), 0) DESC, faers_date(fda_dt) DESC NULLS LAST,
+                    try_cast(primaryid AS HUGEINT) DESC, quarter DESC
+       ) AS version_rank,
+       count(*) OVER (PARTITION BY caseid) AS n_versions,
+       min(faers_date(fda_dt)) OVER (PARTITION BY caseid) AS first_fda_date
+FROM demo
+WHERE copy_rank = 1;
+
+CREATE OR REPLACE TABLE deleted_cases AS
+SELECT caseid, min(quarter) AS first_listed_in FROM raw_deleted GROUP BY caseid;
+
+CREATE OR REPLACE TEMP TABLE current_reports AS
+SELECT v.caseid, v.primaryid, v.quarter, v.n_versions, v.first_fda_date
+FROM case_versions v
+ANTI JOIN deleted_cases d ON d.caseid = v.caseid
+WHERE v.version_rank = 1;
+
+CREATE OR REPLACE TABLE outcomes AS
+SELECT DISTINCT c.caseid, o.primaryid, upper(o.outc_cod) AS outc_cod
+FROM raw_outc o JOIN current_reports c USING (primaryid, quarter)
+WHERE o.outc_cod IS NOT NULL;
+
+CREATE OR REPLACE TABLE cases AS
+WITH flags AS (
+    SELECT caseid, true AS is_serious, bool_or(outc_cod = 'DE') AS is_death
+    FROM outcomes GROUP BY caseid
+)
+SELECT
+    c.caseid, c.primaryid, try_cast(d.caseversion AS INTEGER) AS caseversion, c.quarter,
+    c.quarter < '2012q4' AS is_laers, c.n_versions,
+    d.i_f_code, d.event_dt, d.mfr_dt, d.init_fda_dt, d.fda_dt, d.rept_cod, d.auth_num, d.mfr_num, d.mfr_sndr,
+    d.lit_ref, d.age, d.age_cod, d.age_grp, d.e_sub, d.wt, d.wt_cod, d.rept_dt, d.to_mfr,
+    upper(d.occp_cod) AS occp_cod, d.reporter_country, d.occr_country,
+    -- normalized
+    CASE upper(d.sex) WHEN 'F' THEN 'F' WHEN 'M' THEN 'M' END AS sex,
+    faers_date(d.event_dt) AS event_date, faers_date_precision(d.event_dt) AS event_date_precision,
+    faers_date(d.init_fda_dt) AS init_fda_date, faers_date_precision(d.init_fda_dt) AS init_fda_date_precision,
+    faers_date(d.fda_dt) AS fda_date, faers_date_precision(d.fda_dt) AS fda_date_precision,
+    coalesce(faers_date(d.init_fda_dt), c.first_fda_date) AS received_date,
+    year(coalesce(faers_date(d.init_fda_dt), c.first_fda_date)) AS received_year,
+    CASE WHEN a.age_years >= 0 AND a.age_years <= 125 THEN round(a.age_years, 2) END AS age_years,
+    CASE WHEN w.weight_kg > 0 AND w.weight_kg <= 650 THEN round(w.weight_kg, 2) END AS weight_kg,
+    nullif(upper(d.reporter_country), 'COUNTRY NOT SPECIFIED') AS country,
+    coalesce(f.is_serious, false) AS is_serious,
+    coalesce(f.is_death, false) AS is_death
+FROM current_reports c
+JOIN raw_demo d USING (primaryid, quarter)
+LEFT JOIN flags f ON f.caseid = c.caseid
+CROSS JOIN LATERAL (
+    SELECT try_cast(d.age AS DOUBLE) * CASE upper(d.age_cod)
+        WHEN 'DEC' THEN 10 WHEN 'YR' THEN 1 WHEN 'MON' THEN 1 / 12 WHEN 'WK' THEN 1 / 52.1775
+        WHEN 'DY' THEN 1 / 365.25 WHEN 'HR' THEN 1 / 8766 END AS age_years
+) a
+CROSS JOIN LATERAL (
+    SELECT try_cast(d.wt AS DOUBLE) * CASE upper(d.wt_cod)
+        WHEN 'KG' THEN 1 WHEN 'LBS' THEN 0.45359237 WHEN 'GMS' THEN 0.001 END AS weight_kg
+) w
+QUALIFY row_number() OVER (PARTITION BY c.caseid ORDER BY d.source_file) = 1;
+
+CREATE OR REPLACE TABLE drugs AS
+SELECT DISTINCT
+    c.caseid, d.primaryid, d.drug_seq, upper(d.role_cod) AS role_cod, d.drugname, d.prod_ai, d.val_vbm, d.route,
+    d.dose_vbm, d.cum_dose_chr, d.cum_dose_unit, d.dechal, d.rechal, d.lot_num, d.exp_dt, d.nda_num, d.dose_amt,
+    d.dose_unit, d.dose_form, d.dose_freq,
+    rm.route_canonical,
+    coalesce(pm.ingredients, nm.ingredients, []::VARCHAR[]) AS ingredients,
+    CASE WHEN pm.ingredients IS NOT NULL THEN 'prod_ai' WHEN nm.ingredients IS NOT NULL THEN 'drugname' END
+        AS ingredient_source
+FROM raw_drug d
+JOIN current_reports c USING (primaryid, quarter)
+LEFT JOIN route_map rm ON rm.route = d.route
+LEFT JOIN prod_ai_map pm ON pm.prod_ai = d.prod_ai
+LEFT JOIN drugname_map nm ON nm.drugname = d.drugname;
+
+CREATE OR REPLACE TABLE drug_ingredients AS
+SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, unnest(ingredients) AS ingredient
+FROM drugs;
+
+CREATE OR REPLACE TEMP TABLE pt_names AS
+SELECT pt_key, arg_max(pt, (pt <> upper(pt))::BIGINT * 1000000000000 + n) AS pt_name
+FROM (SELECT lower(pt) AS pt_key, pt, count(*) AS n FROM raw_reac WHERE pt IS NOT NULL GROUP BY ALL)
+GROUP BY pt_key;
+
+CREATE OR REPLACE TABLE reactions AS
+SELECT DISTINCT
+    c.caseid, r.primaryid, r.pt, r.drug_rec_act, lower(r.pt) AS pt_key,
+    CASE WHEN n.pt_name = upper(n.pt_name) THEN upper(left(n.pt_name, 1)) || lower(substr(n.pt_name, 2))
+         ELSE n.pt_name END AS pt_name
+FROM raw_reac r
+JOIN current_reports c USING (primaryid, quarter)
+LEFT JOIN pt_names n ON n.pt_key = lower(r.pt)
+WHERE r.pt IS NOT NULL;
+
+CREATE OR REPLACE TABLE therapies AS
+SELECT DISTINCT
+    c.caseid, t.primaryid, t.dsg_drug_seq, t.start_dt, t.end_dt, t.dur, t.dur_cod,
+    faers_date(t.start_dt) AS start_date, faers_date_precision(t.start_dt) AS start_date_precision,
+    faers_date(t.end_dt) AS end_date, faers_date_precision(t.end_dt) AS end_date_precision
+FROM raw_ther t JOIN current_reports c USING (primaryid, quarter);
+
+CREATE OR REPLACE TABLE indications AS
+SELECT DISTINCT c.caseid, i.primaryid, i.indi_drug_seq, i.indi_pt
+FROM raw_indi i JOIN current_reports c USING (primaryid, quarter)
+WHERE i.indi_pt IS NOT NULL;
+
+CREATE OR REPLACE TABLE report_sources AS
+SELECT DISTINCT c.caseid, s.primaryid, upper(s.rpsr_cod) AS rpsr_cod
+FROM raw_rpsr s JOIN current_reports c USING (primaryid, quarter)
+WHERE s.rpsr_cod IS NOT NULL;
+
+CREATE OR REPLACE TABLE dedup_flow AS
+SELECT * FROM (VALUES
+    (1, 'demo_rows', (SELECT count(*) FROM raw_demo),
+        'DEMO rows read, all loaded quarters'),
+    (2, 'reports', (SELECT count(*) FROM case_versions),
+        'distinct report versions (primaryid; a version shipped in two quarters counted once; rows without caseid dropped)'),
+    (3, 'cases', (SELECT count(DISTINCT caseid) FROM case_versions),
+        'distinct cases (caseid; LAERS and FAERS versions of one case number are one case)'),
+    (4, 'deleted_cases', (SELECT count(DISTINCT v.caseid) FROM case_versions v SEMI JOIN deleted_cases d ON d.caseid = v.caseid),
+        'cases dropped because FDA listed them as deleted'),
+    (5, 'current_cases', (SELECT count(*) FROM cases),
+        'current cases: latest version of each case (highest caseversion, then latest fda_dt, then highest primaryid)'),
+    (6, 'drug_rows_collapsed', (SELECT count(*) FROM raw_drug JOIN current_reports USING (primaryid, quarter)) - (SELECT count(*) FROM drugs),
+        'exact duplicate DRUG rows of current reports collapsed'),
+    (7, 'reac_rows_collapsed', (SELECT count(*) FROM raw_reac JOIN current_reports USING (primaryid, quarter) WHERE pt IS NOT NULL) - (SELECT count(*) FROM reactions),
+        'exact duplicate REAC rows of current reports collapsed')
+) AS t(step_no, step, n, description);

@@ -1,0 +1,317 @@
+"""Load FAERS quarters into the store: idempotent, atomic, nothing lost.
+
+A load never writes into the live database. It copies it (if any) to a build file beside it, loads the new or
+re-published quarters there, rebuilds the deduplicated model, and only then swaps the build file over the live one
+with ``os.replace``. A failed or killed load leaves the previous database as it was; readers that have it open keep
+their data, and new connections see the new file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from explorer import __version__
+from explorer.errors import DatabaseLockedError, InputError
+from explorer.ingest.layouts import TABLES
+from explorer.ingest.lines import Reject, clean_table, decode_line
+from explorer.ingest.sources import Quarter, TableFile, discover
+from explorer.store.build import rebuild_core
+from explorer.store.schema import create_schema
+
+DEFAULT_DB = Path("data/faers.duckdb")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FileStats:
+    """What one file contributed."""
+
+    quarter: str
+    file: str
+    table: str
+    bytes: int
+    lines: int
+    rows: int
+    rejected: int
+    rejoined: int
+    repaired: int
+    blank: int
+    seconds: float
+
+
+@dataclass
+class LoadSummary:
+    """The outcome of one ``load`` call."""
+
+    db_path: Path
+    loaded: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    files: list[FileStats] = field(default_factory=list)
+    flow: list[tuple[str, int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.loaded or self.replaced)
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.bytes for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+
+@contextmanager
+def _writer_lock(db_path: Path):
+    """Hold an exclusive lock file so that two loads into the same database cannot run at once."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseLockedError(f"{db_path}: another load into this database is running") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _existing_loads(db_path: Path) -> dict[str, str]:
+    """Return {quarter: source_sha256} of the live database, checking that no other process holds it for writing."""
+    if not db_path.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise DatabaseLockedError(f"{db_path}: the database is locked by another process ({e})") from None
+        raise InputError(db_path, f"not a readable DuckDB database ({e})") from None
+    except duckdb.Error as e:
+        raise InputError(db_path, f"not a readable DuckDB database ({e})") from None
+    try:
+        has_log = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'load_log'"
+        ).fetchone()[0]
+        if not has_log:
+            raise InputError(db_path, "exists but is not an explorer database (no load_log table)")
+        return dict(con.execute("SELECT DISTINCT quarter, source_sha256 FROM load_log").fetchall())
+    finally:
+        con.close()
+
+
+def _insert_rejects(con, quarter: str, file: str, table: str, rejects: list[Reject]) -> None:
+    if not rejects:
+        return
+    frame = pd.DataFrame(
+        {
+            "quarter": quarter,
+            "file": file,
+            "table_name": table,
+            "line_no": [r.line_no for r in rejects],
+            "raw_text": [r.raw for r in rejects],
+            "reason": [r.reason for r in rejects],
+        }
+    )
+    con.register("rejects_batch", frame)
+    con.execute("INSERT INTO rejects SELECT * FROM rejects_batch")
+    con.unregister("rejects_batch")
+
+
+def _log(con, q: Quarter, tf: TableFile, stats: FileStats, sha256: str) -> None:
+    con.execute(
+        "INSERT INTO load_log VALUES ($quarter, $source, $source_sha, $file, $table, $sha, $bytes, $lines, $rows,"
+        " $rejected, $rejoined, $repaired, $blank, $synthetic, $at, $version)",
+        {
+            "quarter": q.quarter, "source": q.origin, "source_sha": q.sha256, "file": tf.name, "table": tf.table,
+            "sha": sha256, "bytes": stats.bytes, "lines": stats.lines, "rows": stats.rows,
+            "rejected": stats.rejected, "rejoined": stats.rejoined, "repaired": stats.repaired,
+            "blank": stats.blank, "synthetic": q.synthetic, "at": datetime.now(UTC).replace(tzinfo=None),
+            "version": __version__,
+        },
+    )
+
+
+def _load_table(con, q: Quarter, tf: TableFile, workdir: str) -> FileStats:
+    start = time.perf_counter()
+    clean_path = os.path.join(workdir, f"{q.quarter}_{tf.table}.txt")
+    with tf.open() as raw, open(clean_path, "wb") as out:
+        res = clean_table(raw, out, tf.table, tf.name)
+    if res.rows:
+        n_cols = len(res.columns) + (1 if res.trailing else 0)
+        columns = {f"c{i}": "VARCHAR" for i in range(n_cols)}
+        targets = [(i, c) for i, c in enumerate(res.columns) if c]
+        names = ", ".join(c for _, c in targets)
+        values = ", ".join(f"nullif(trim(c{i}), '')" for i, _ in targets)
+        # Table and column names come from the column map, never from the input; values are bound.
+        sql = (
+            f"INSERT INTO raw_{tf.table} ({names}, quarter, source_file) "
+            f"SELECT {values}, $quarter, $file FROM read_csv($path, delim='$', header=false, quote='', escape='', "
+            "auto_detect=false, columns=$columns, new_line='\\n', encoding='utf-8', max_line_size=16777216)"
+        )
+        inserted = con.execute(
+            sql, {"quarter": q.quarter, "file": tf.name, "path": clean_path, "columns": columns}
+        ).fetchone()[0]
+        if inserted != res.rows:
+            raise RuntimeError(f"{tf.name}: {res.rows} clean lines but {inserted} rows inserted")
+    os.unlink(clean_path)
+    _insert_rejects(con, q.quarter, tf.name, tf.table, res.rejects)
+    stats = FileStats(
+        q.quarter, tf.name, tf.table, res.nbytes, res.lines, res.rows, len(res.rejects), res.rejoined,
+        res.repaired, res.blank, time.perf_counter() - start,
+    )
+    _log(con, q, tf, stats, res.sha256)
+    return stats
+
+
+def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
+    """A deleted-case list: an optional blank first line, then one caseid a line."""
+    import hashlib
+
+    start = time.perf_counter()
+    with tf.open() as fh:
+        try:
+            data = fh.read()
+        except Exception as e:
+            raise InputError(tf.name, f"cannot read the file ({type(e).__name__}: {e})") from None
+    ids: list[str] = []
+    rejects: list[Reject] = []
+    blank = 0
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for n, raw in enumerate(lines, start=1):
+        value = raw.strip()
+        if not value:
+            blank += 1
+        elif value.isdigit():
+            ids.append(value.decode("ascii"))
+        else:
+            rejects.append(Reject(n, decode_line(raw), "not a caseid (expected digits only)"))
+    if ids:
+        frame = pd.DataFrame({"caseid": ids, "quarter": q.quarter, "source_file": tf.name})
+        con.register("deleted_batch", frame)
+        con.execute("INSERT INTO raw_deleted SELECT * FROM deleted_batch")
+        con.unregister("deleted_batch")
+    _insert_rejects(con, q.quarter, tf.name, "deleted", rejects)
+    stats = FileStats(
+        q.quarter, tf.name, "deleted", len(data), len(lines), len(ids), len(rejects), 0, 0, blank,
+        time.perf_counter() - start,
+    )
+    _log(con, q, tf, stats, hashlib.sha256(data).hexdigest())
+    return stats
+
+
+def _remove_quarter(con, quarter: str) -> None:
+    for t in TABLES:
+        con.execute(f"DELETE FROM raw_{t} WHERE quarter = $q", {"q": quarter})
+    for t in ("raw_deleted", "rejects", "load_log"):
+        con.execute(f"DELETE FROM {t} WHERE quarter = $q", {"q": quarter})
+
+
+def connect_for_build(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a build file with settings suited to bulk loads on a small machine."""
+    con = duckdb.connect(str(path))
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: Progress | None = None) -> LoadSummary:
+    """Load FAERS quarters into the database at ``db_path``.
+
+    Quarters already loaded from the same bytes are skipped; a quarter whose source changed (a re-published zip)
+    replaces its earlier load. Every source is checked before anything is written.
+
+    Args:
+        sources: quarterly zips, extracted quarter folders, or folders holding either.
+        db_path: the DuckDB file; created if missing.
+        progress: called with one line of text as the load advances.
+
+    Returns:
+        What was loaded, replaced and skipped, per-file counts, and the deduplication flow.
+
+    Raises:
+        InputError: a source is missing or malformed (the database is unchanged).
+        DatabaseLockedError: another process holds the database for writing.
+    """
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    db_path = Path(db_path)
+    quarters = discover(sources)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    summary = LoadSummary(db_path)
+    with _writer_lock(db_path):
+        existing = _existing_loads(db_path)
+        todo = []
+        for q in quarters:
+            if existing.get(q.quarter) == q.sha256:
+                summary.skipped.append(q.quarter)
+            else:
+                (summary.replaced if q.quarter in existing else summary.loaded).append(q.quarter)
+                todo.append(q)
+        if not todo:
+            summary.flow = _flow(db_path)
+            summary.seconds = time.perf_counter() - started
+            return summary
+        build = db_path.with_name(f".{db_path.name}.build-{os.getpid()}")
+        try:
+            if db_path.exists():
+                shutil.copyfile(db_path, build)
+            con = connect_for_build(build)
+            try:
+                create_schema(con)
+                with tempfile.TemporaryDirectory(dir=db_path.parent, prefix=".load-") as workdir:
+                    total = sum(q.nbytes for q in todo)
+                    done = 0
+                    for k, q in enumerate(todo, start=1):
+                        _remove_quarter(con, q.quarter)
+                        for tf in [q.files[t] for t in TABLES if t in q.files] + q.deleted:
+                            stats = _load_deleted(con, q, tf) if tf.table == "deleted" else _load_table(
+                                con, q, tf, workdir
+                            )
+                            summary.files.append(stats)
+                            done += tf.size
+                            say(
+                                f"[{k}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} rows "
+                                f"{stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
+                                f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
+                            )
+                say("rebuilding the deduplicated model ...")
+                rebuild_core(con)
+                con.execute("CHECKPOINT")
+                summary.flow = [tuple(r) for r in con.execute(
+                    "SELECT step, n, description FROM dedup_flow ORDER BY step_no"
+                ).fetchall()]
+            finally:
+                con.close()
+            os.replace(build, db_path)
+        finally:
+            for leftover in (build, build.with_name(build.name + ".wal")):
+                if leftover.exists():
+                    leftover.unlink()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _flow(db_path: Path) -> list[tuple[str, int, str]]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        rows = con.execute("SELECT step, n, description FROM dedup_flow ORDER BY step_no").fetchall()
+        return [tuple(r) for r in rows]
+    finally:
+        con.close()

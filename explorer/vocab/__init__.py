@@ -1,0 +1,1 @@
+"""Vocabularies kept in the repo: routes, active ingredients and brand names, MedDRA PT spelling."""

@@ -1,0 +1,122 @@
+"""The line cleaner: every physical line is loaded, rejoined, blank, or rejected with a reason."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from explorer.errors import InputError
+from explorer.ingest import lines as lines_mod
+from explorer.ingest.lines import clean_table
+
+REAC = b"primaryid$caseid$pt$drug_rec_act\n"
+
+
+def clean(data: bytes, table: str = "reac"):
+    out = io.BytesIO()
+    res = clean_table(io.BytesIO(data), out, table, "TEST.txt")
+    return res, out.getvalue().decode("utf-8").splitlines()
+
+
+def accounted(res) -> bool:
+    return res.lines == (res.rows - res.rejoined) + res.joined_lines + res.blank + len(res.rejects)
+
+
+def test_plain_rows_are_copied_unchanged():
+    res, out = clean(REAC + b"1$1$Nausea$\n2$2$Rash$\n")
+    assert (res.rows, res.lines, res.rejects) == (2, 2, [])
+    assert out == ["1$1$Nausea$", "2$2$Rash$"]
+
+
+def test_crlf_and_bom_are_removed():
+    res, out = clean(b"\xef\xbb\xbf" + REAC.replace(b"\n", b"\r\n") + b"1$1$Nausea$\r\n")
+    assert out == ["1$1$Nausea$"] and res.rows == 1
+
+
+def test_trailing_dollar_rows_of_legacy_files():
+    data = b"ISR$PT\n4263742$DIARRHOEA$\n4263743$RASH$\n"
+    res, out = clean(data)
+    assert res.trailing and res.rows == 2 and out == ["4263742$DIARRHOEA$", "4263743$RASH$"]
+
+
+def test_mixed_trailing_dollar_is_normalised_to_the_files_form():
+    data = b"ISR$PT\n1$A$\n2$B$\n3$C\n"
+    res, out = clean(data)
+    assert res.trailing and out == ["1$A$", "2$B$", "3$C$"] and res.repaired == 1
+
+
+def test_embedded_newline_is_rejoined():
+    data = REAC + b"1$1$Nausea$\n2$2$Injection site\n pain$\n3$3$Rash$\n"
+    res, out = clean(data)
+    assert out == ["1$1$Nausea$", "2$2$Injection site  pain$", "3$3$Rash$"]
+    assert (res.rows, res.rejoined, res.joined_lines, res.rejects) == (3, 1, 2, [])
+    assert accounted(res)
+
+
+def test_continuation_starting_with_dollar_is_rejoined():
+    data = b"primaryid$caseid$drug_seq$role_cod$drugname\n1$1$1$PS\n$ASPIRIN\n"
+    res, out = clean(data, "drug")
+    assert out == ["1$1$1$PS $ASPIRIN"] and res.rejoined == 1 and accounted(res)
+
+
+def test_embedded_dollar_is_rejected_with_reason():
+    res, out = clean(REAC + b"1$1$Back$pain$x\n2$2$Rash$\n")
+    assert out == ["2$2$Rash$"]
+    assert len(res.rejects) == 1 and res.rejects[0].line_no == 2 and "too many fields" in res.rejects[0].reason
+    assert accounted(res)
+
+
+def test_short_line_that_cannot_be_completed_is_rejected():
+    res, out = clean(REAC + b"1$1\n2$2$Rash$\n")
+    assert out == ["2$2$Rash$"] and "too few fields" in res.rejects[0].reason and accounted(res)
+
+
+def test_truncated_last_line_is_rejected():
+    res, out = clean(REAC + b"1$1$Nausea$\n2$2$Ra")
+    assert out == ["1$1$Nausea$"]
+    assert res.rejects[0].line_no == 3 and "no line terminator" in res.rejects[0].reason
+    assert accounted(res)
+
+
+def test_latin1_bytes_and_control_characters_do_not_stop_the_load():
+    res, out = clean(REAC + b"1$1$Caf\xe9 reaction$\n2$2$Ras\x08h\x00$\n3$3$Sj\xc3\xb6gren$\n")
+    assert out == ["1$1$Café reaction$", "2$2$Ras h $", "3$3$Sjögren$"] and res.rows == 3
+
+
+def test_blank_lines_are_counted_not_loaded():
+    res, out = clean(REAC + b"1$1$Nausea$\n\n   \n2$2$Rash$\n")
+    assert res.rows == 2 and res.blank == 2 and accounted(res)
+
+
+def test_line_whose_key_is_not_a_number_is_rejected():
+    res, out = clean(REAC + b"abc$1$Nausea$x\n2$2$Rash$\n")
+    assert out == ["2$2$Rash$"] and "not a number" in res.rejects[0].reason
+
+
+def test_records_split_across_chunks(monkeypatch):
+    monkeypatch.setattr(lines_mod, "CHUNK", 16)
+    body = b"".join(b"%d$%d$Event number %d$\n" % (i, i, i) for i in range(200))
+    body += b"900$900$Split\nrecord$\n"
+    res, out = clean(REAC + body)
+    assert res.rows == 201 and res.rejoined == 1 and out[-1] == "900$900$Split record$" and accounted(res)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (b"no delimiter here\n1\n", "not a '$'-delimited"),
+        (b"primaryid$caseid$colour\n1$1$red\n", "unknown REAC header field 'colour'"),
+    ],
+)
+def test_bad_files_raise_one_line_errors(data, message):
+    with pytest.raises(InputError) as err:
+        clean(data)
+    assert message in str(err.value) and "TEST.txt" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_header_only_file_has_no_rows():
+    res, out = clean(REAC)
+    assert res.rows == 0 and out == []
