@@ -23,9 +23,11 @@ def one(con, sql, **params):
 
 
 def test_latest_caseversion_across_quarters_wins(tmp_path):
+    def reac(pid, pt):
+        return [{"primaryid": pid, "caseid": "1", "pt": pt}]
     con = build(tmp_path, [
-        ("2020q1", {"demo": [report("11", "1", "1", "20200105")], "reac": [{"primaryid": "11", "caseid": "1", "pt": "Nausea"}]}, None),
-        ("2020q2", {"demo": [report("12", "1", "2", "20200405")], "reac": [{"primaryid": "12", "caseid": "1", "pt": "Rash"}]}, None),
+        ("2020q1", {"demo": [report("11", "1", "1", "20200105")], "reac": reac("11", "Nausea")}, None),
+        ("2020q2", {"demo": [report("12", "1", "2", "20200405")], "reac": reac("12", "Rash")}, None),
     ])
     assert one(con, "SELECT caseid, primaryid, caseversion FROM cases") == [("1", "12", 2)]
     assert one(con, "SELECT pt FROM reactions") == [("Rash",)]  # the earlier version's reactions are gone

@@ -66,9 +66,14 @@ def _fetch(url: str, part: Path, timeout: float) -> None:
         request.add_header("Range", f"bytes={start}-")
     with urllib.request.urlopen(request, timeout=timeout) as response:
         mode = "ab" if start and response.status == 206 else "wb"
+        expected = response.headers.get("Content-Length")
+        received = 0
         with open(part, mode) as out:
             while block := response.read(1 << 20):
                 out.write(block)
+                received += len(block)
+    if expected is not None and received < int(expected):
+        raise OSError(f"connection closed after {received:,} of {int(expected):,} bytes")
 
 
 def download(

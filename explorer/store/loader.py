@@ -13,7 +13,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ import pandas as pd
 from explorer import __version__
 from explorer.errors import DatabaseLockedError, InputError
 from explorer.ingest.layouts import TABLES
-from explorer.ingest.lines import Reject, clean_table, decode_line
+from explorer.ingest.lines import CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
 from explorer.store.build import rebuild_core
 from explorer.store.schema import create_schema
@@ -47,6 +48,7 @@ class FileStats:
     rows: int
     rejected: int
     rejoined: int
+    joined_lines: int
     repaired: int
     blank: int
     seconds: float
@@ -136,22 +138,31 @@ def _insert_rejects(con, quarter: str, file: str, table: str, rejects: list[Reje
 def _log(con, q: Quarter, tf: TableFile, stats: FileStats, sha256: str) -> None:
     con.execute(
         "INSERT INTO load_log VALUES ($quarter, $source, $source_sha, $file, $table, $sha, $bytes, $lines, $rows,"
-        " $rejected, $rejoined, $repaired, $blank, $synthetic, $at, $version)",
+        " $rejected, $rejoined, $joined, $repaired, $blank, $synthetic, $at, $version)",
         {
             "quarter": q.quarter, "source": q.origin, "source_sha": q.sha256, "file": tf.name, "table": tf.table,
             "sha": sha256, "bytes": stats.bytes, "lines": stats.lines, "rows": stats.rows,
-            "rejected": stats.rejected, "rejoined": stats.rejoined, "repaired": stats.repaired,
+            "rejected": stats.rejected, "rejoined": stats.rejoined, "joined": stats.joined_lines,
+            "repaired": stats.repaired,
             "blank": stats.blank, "synthetic": q.synthetic, "at": datetime.now(UTC).replace(tzinfo=None),
             "version": __version__,
         },
     )
 
 
-def _load_table(con, q: Quarter, tf: TableFile, workdir: str) -> FileStats:
+def _clean_to_file(q: Quarter, tf: TableFile, workdir: str) -> tuple[CleanResult, str, float]:
+    """Extract and clean one table into a file DuckDB can parse strictly (runs in a worker thread)."""
     start = time.perf_counter()
     clean_path = os.path.join(workdir, f"{q.quarter}_{tf.table}.txt")
     with tf.open() as raw, open(clean_path, "wb") as out:
         res = clean_table(raw, out, tf.table, tf.name)
+    return res, clean_path, time.perf_counter() - start
+
+
+def _insert_table(con, q: Quarter, tf: TableFile, cleaned: tuple[CleanResult, str, float]) -> FileStats:
+    """Parse a cleaned file into its raw table, store its rejects and log it."""
+    res, clean_path, clean_seconds = cleaned
+    start = time.perf_counter()
     if res.rows:
         n_cols = len(res.columns) + (1 if res.trailing else 0)
         columns = {f"c{i}": "VARCHAR" for i in range(n_cols)}
@@ -173,7 +184,7 @@ def _load_table(con, q: Quarter, tf: TableFile, workdir: str) -> FileStats:
     _insert_rejects(con, q.quarter, tf.name, tf.table, res.rejects)
     stats = FileStats(
         q.quarter, tf.name, tf.table, res.nbytes, res.lines, res.rows, len(res.rejects), res.rejoined,
-        res.repaired, res.blank, time.perf_counter() - start,
+        res.joined_lines, res.repaired, res.blank, clean_seconds + time.perf_counter() - start,
     )
     _log(con, q, tf, stats, res.sha256)
     return stats
@@ -210,11 +221,37 @@ def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
         con.unregister("deleted_batch")
     _insert_rejects(con, q.quarter, tf.name, "deleted", rejects)
     stats = FileStats(
-        q.quarter, tf.name, "deleted", len(data), len(lines), len(ids), len(rejects), 0, 0, blank,
+        q.quarter, tf.name, "deleted", len(data), len(lines), len(ids), len(rejects), 0, 0, 0, blank,
         time.perf_counter() - start,
     )
     _log(con, q, tf, stats, hashlib.sha256(data).hexdigest())
     return stats
+
+
+def _cleaned_files(quarters: list[Quarter], workdir: str) -> Iterator[tuple[Quarter, TableFile, tuple | None]]:
+    """Yield each table file with its cleaned copy, cleaning the next file in a worker thread meanwhile.
+
+    The cleaner is Python and holds the GIL; DuckDB's parse releases it, so the two overlap. At most two cleaned
+    files wait on disk at any time. Deleted-case lists are tiny and yielded with None (read in the main thread).
+    """
+    jobs = [(q, tf) for q in quarters for tf in [q.files[t] for t in TABLES if t in q.files] + q.deleted]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clean") as pool:
+        futures = {}
+
+        def submit(i: int) -> None:
+            if i < len(jobs) and jobs[i][1].table != "deleted":
+                futures[i] = pool.submit(_clean_to_file, jobs[i][0], jobs[i][1], workdir)
+
+        submit(0)
+        submit(1)
+        try:
+            for i, (q, tf) in enumerate(jobs):
+                cleaned = futures.pop(i).result() if i in futures else None
+                submit(i + 2)
+                yield q, tf, cleaned
+        finally:
+            for f in futures.values():
+                f.cancel()
 
 
 def _remove_quarter(con, quarter: str) -> None:
@@ -278,19 +315,18 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
                 with tempfile.TemporaryDirectory(dir=db_path.parent, prefix=".load-") as workdir:
                     total = sum(q.nbytes for q in todo)
                     done = 0
-                    for k, q in enumerate(todo, start=1):
+                    index = {q.quarter: k for k, q in enumerate(todo, start=1)}
+                    for q in todo:
                         _remove_quarter(con, q.quarter)
-                        for tf in [q.files[t] for t in TABLES if t in q.files] + q.deleted:
-                            stats = _load_deleted(con, q, tf) if tf.table == "deleted" else _load_table(
-                                con, q, tf, workdir
-                            )
-                            summary.files.append(stats)
-                            done += tf.size
-                            say(
-                                f"[{k}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} rows "
-                                f"{stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
-                                f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
-                            )
+                    for q, tf, cleaned in _cleaned_files(todo, workdir):
+                        stats = _load_deleted(con, q, tf) if cleaned is None else _insert_table(con, q, tf, cleaned)
+                        summary.files.append(stats)
+                        done += tf.size
+                        say(
+                            f"[{index[q.quarter]}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} "
+                            f"rows {stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
+                            f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
+                        )
                 say("rebuilding the deduplicated model ...")
                 rebuild_core(con)
                 con.execute("CHECKPOINT")

@@ -17,8 +17,11 @@ CREATE TABLE IF NOT EXISTS load_log (
     rows_loaded BIGINT NOT NULL,
     rows_rejected BIGINT NOT NULL,
     lines_rejoined BIGINT NOT NULL,  -- records rebuilt from lines split by embedded newlines
+    lines_in_rejoined BIGINT NOT NULL,  -- the physical lines they were rebuilt from
     lines_repaired BIGINT NOT NULL,  -- lines loaded after encoding, control-character or trailing-$ repair
     blank_lines BIGINT NOT NULL,
+    -- every line is accounted for: lines_read = rows_loaded - lines_rejoined + lines_in_rejoined
+    --                                            + rows_rejected + blank_lines
     synthetic BOOLEAN NOT NULL,      -- the zip carries the generator's SYNTHETIC marker
     loaded_at TIMESTAMP NOT NULL,
     tool_version VARCHAR NOT NULL

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from explorer.ingest.layouts import TABLES
 from explorer.ingest.sources import SYNTHETIC_MARKER
 from explorer.quarters import parse_quarter
 from explorer.synth import vocab
-from explorer.synth.layouts import QuarterLayout, quarter_layout
+from explorer.synth.layouts import QuarterLayout, TableLayout, quarter_layout
 from explorer.vocab.routes import canonical_route
 
 NOTICE = "synthetic demo data — not FDA data"
@@ -45,6 +46,7 @@ P_DELETED = 0.003
 P_ESI = 0.004
 OUTBREAK_CASES = 750
 _WORD = {w: re.compile(rf"\b{w}\b") for w in vocab.ESI_TEXT_WORDS}
+_NOT_EXPOSED = {"esi": False, "esi_strict_route": False, "esi_any_role": False}
 
 
 def reports_per_quarter(quarter: str, scale: float) -> int:
@@ -78,6 +80,8 @@ class Drug:
     def exposure(self) -> dict[str, bool]:
         """Which exposure definitions this row meets, judged from what is written."""
         is_esi_drug = self.ingredient in vocab.ESI_INGREDIENTS
+        if not is_esi_drug:
+            return _NOT_EXPOSED
         route_epi = canonical_route(self.route_text) == "Epidural" if self.route_text.strip() else False
         text = f"{self.dose_vbm} {self.name}".lower()
         mentions = any(p.search(text) for p in _WORD.values())
@@ -102,6 +106,25 @@ class Case:
     sources: list[str] = field(default_factory=list)
 
 
+_DRUG_FIELDS = ("primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "val_vbm", "route", "dose_vbm",
+                "dechal", "rechal")
+_THER_FIELDS = ("primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt")
+_INDI_FIELDS = ("primaryid", "caseid", "indi_drug_seq", "indi_pt")
+_LAST_FIELD = {"reac": "pt", "outc": "outc_cod", "rpsr": "rpsr_cod"}
+
+
+@cache
+def _formatter(table: TableLayout, fields: tuple[str, ...]) -> Callable[..., str]:
+    """A compiled function that writes one row of ``table`` from values given in ``fields`` order.
+
+    Columns of the layout that are not in ``fields`` are written empty; fields the layout lacks are dropped.
+    """
+    parts = [f"{{v{fields.index(c)}}}" if c in fields else "" for c in table.columns]
+    body = "$".join(parts) + ("$" if table.trailing else "")
+    args = ", ".join(f"v{i}" for i in range(len(fields)))
+    return eval(f"lambda {args}: f{body!r}")  # noqa: S307 - built from the layout's own column names
+
+
 class _Zipf:
     """Draw ranks 0..n-1 with probability proportional to 1 / (rank + 1) ** s."""
 
@@ -120,17 +143,24 @@ def _date_in_quarter(rng: random.Random, quarter: str) -> date:
 
 def _fmt_date(d: date, precision: str) -> str:
     if precision == "day":
-        return d.strftime("%Y%m%d")
+        return f"{d.year:04d}{d.month:02d}{d.day:02d}"
     if precision == "month":
-        return d.strftime("%Y%m")
+        return f"{d.year:04d}{d.month:02d}"
     if precision == "year":
-        return d.strftime("%Y")
+        return f"{d.year:04d}"
     return ""
 
 
-def _pick(rng: random.Random, weighted):
+@cache
+def _distribution(weighted: tuple) -> tuple[tuple, list[float]]:
     items, weights = zip(*weighted, strict=True)
-    return rng.choices(items, weights)[0]
+    return items, list(accumulate(weights))
+
+
+def _pick(rng: random.Random, weighted: tuple):
+    """Draw one item of ((item, weight), ...)."""
+    items, cum = _distribution(weighted)
+    return items[bisect(cum, rng.random() * cum[-1])]
 
 
 class Generator:
@@ -215,7 +245,7 @@ class Generator:
     def _esi_drug(self, rng, layout, year, faers_coded: bool, ingredient: str | None = None,
                   role: str | None = None) -> Drug:
         if ingredient is None:
-            ingredient = _pick(rng, [(k, v[2]) for k, v in vocab.ESI_STEROIDS.items()])
+            ingredient = _pick(rng, tuple((k, v[2]) for k, v in vocab.ESI_STEROIDS.items()))
         prod_ai, brands, _ = vocab.ESI_STEROIDS[ingredient]
         if role is None:
             role = _pick(rng, (("PS", 80), ("SS", 15), ("C", 5)))
@@ -345,7 +375,7 @@ class Generator:
         is_esi = any(d.exposure()["esi_any_role"] for d in drugs)
         r = rng.random()
         if is_esi and r < 0.25:
-            pt = _pick(rng, list(vocab.PLANTED_EVENTS.items()))
+            pt = _pick(rng, tuple(vocab.PLANTED_EVENTS.items()))
             if pt not in reactions:
                 reactions.append(pt)  # the follow-up reports a new, planted event
         elif is_esi and r < 0.35:
@@ -387,32 +417,26 @@ class Generator:
                 demo["age_grp"] = "E" if age >= 65 else "A" if age >= 18 else "T" if age >= 12 else "C"
         if demo["sex"] == "UNK" and layout.is_laers:
             demo["sex"] = ""
-        rows: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES}
-        rows["demo"].append(demo)
+        tables = layout.tables
+        out: dict[str, list[str]] = {t: [] for t in TABLES}
+        out["demo"].append(_formatter(tables["demo"], tuple(demo))(*demo.values()))
+        drug_line = _formatter(tables["drug"], _DRUG_FIELDS)
+        ther_line = _formatter(tables["ther"], _THER_FIELDS)
+        indi_line = _formatter(tables["indi"], _INDI_FIELDS)
         base_seq = rng.randrange(1_000_000_000, 1_900_000_000) if layout.is_laers else 0
-        key = {"primaryid": primaryid, "caseid": caseid}
         for k, d in enumerate(case.drugs, start=1):
             seq = str(base_seq + k) if layout.is_laers else str(k)  # LAERS DRUG_SEQ is a global id
-            rows["drug"].append({**key, "drug_seq": seq, "role_cod": d.role, "drugname": d.name,
-                                 "prod_ai": d.prod_ai, "val_vbm": "1" if d.ingredient else "2",
-                                 "route": d.route_text, "dose_vbm": d.dose_vbm, "dechal": rng.choice("UDYN"),
-                                 "rechal": rng.choice(("", "U", "", "N"))})
+            out["drug"].append(drug_line(primaryid, caseid, seq, d.role, d.name, d.prod_ai,
+                                         "1" if d.ingredient else "2", d.route_text, d.dose_vbm,
+                                         rng.choice("UDYN"), rng.choice(("", "U", "", "N"))))
             if d.start or d.end:
-                rows["ther"].append({**key, "dsg_drug_seq": seq, "start_dt": d.start, "end_dt": d.end})
+                out["ther"].append(ther_line(primaryid, caseid, seq, d.start, d.end))
             if d.indication:
-                rows["indi"].append({**key, "indi_drug_seq": seq, "indi_pt": d.indication})
-        upper = layout.is_laers
-        for pt in case.reactions:
-            rows["reac"].append({**key, "pt": pt.upper() if upper else pt})
-        for o in case.outcomes:
-            rows["outc"].append({**key, "outc_cod": o})
-        for s in case.sources:
-            rows["rpsr"].append({**key, "rpsr_cod": s})
-        out: dict[str, list[str]] = {}
-        for t, table_rows in rows.items():
-            cols = layout.tables[t].columns
-            tail = "$" if layout.tables[t].trailing else ""
-            out[t] = ["$".join([r.get(c, "") for c in cols]) + tail for r in table_rows]
+                out["indi"].append(indi_line(primaryid, caseid, seq, d.indication))
+        for table, values in (("reac", [p.upper() for p in case.reactions] if layout.is_laers else case.reactions),
+                              ("outc", case.outcomes), ("rpsr", case.sources)):
+            line = _formatter(tables[table], ("primaryid", "caseid", _LAST_FIELD[table]))
+            out[table] = [line(primaryid, caseid, v) for v in values]
         return out
 
     # ---- quarters ------------------------------------------------------------------------------------------
@@ -442,8 +466,8 @@ class Generator:
         for k in range(n_new):
             kind = "outbreak" if k < n_outbreak else ("esi" if rng.random() < P_ESI else "background")
             case = self.new_case(rng, quarter, layout, kind)
-            fda = case.received + timedelta(days=rng.randrange(0, 5))
-            initial = self.render(case, layout, 1, fda, rng)
+            # an initial report's FDA date is its receipt date (all that LAERS records of when FDA got the case)
+            initial = self.render(case, layout, 1, case.received, rng)
             for t in TABLES:
                 lines[t].extend(initial[t])
             n_reports += 1
@@ -523,10 +547,11 @@ class _Truth:
     def add_current(self, case: Case) -> None:
         self.current += 1
         self.by_year[case.received.year] += 1
-        exposures = {e for d in case.drugs for e, hit in d.exposure().items() if hit}
-        pts = {p.lower() for p in case.reactions}
-        events = {p for p in _tracked_events() if p.lower() in pts}
-        events |= {g for g, members in vocab.EVENT_GROUPS.items() if pts & {m.lower() for m in members}}
+        exposures = {e for d in case.drugs if d.ingredient in vocab.ESI_INGREDIENTS
+                     for e, hit in d.exposure().items() if hit}
+        events = set()
+        for p in case.reactions:
+            events.update(_EVENT_KEYS.get(p.lower(), ()))
         for e in exposures:
             self.exposed[e] += 1
         for ev in events:
@@ -539,8 +564,22 @@ def _tracked_events() -> tuple[str, ...]:
     return (*vocab.PLANTED_EVENTS, *vocab.OUTBREAK_EVENTS, *vocab.NULL_EVENTS)
 
 
-def _write_zip(path: Path, layout: QuarterLayout, files: dict[str, Path], deleted: list[int]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+def _event_keys() -> dict[str, tuple[str, ...]]:
+    """PT (lower case) -> the truth keys it counts for: itself if tracked, and its event groups."""
+    keys: dict[str, list[str]] = {}
+    for pt in _tracked_events():
+        keys.setdefault(pt.lower(), []).append(pt)
+    for group, members in vocab.EVENT_GROUPS.items():
+        for m in members:
+            keys.setdefault(m.lower(), []).append(group)
+    return {k: tuple(v) for k, v in keys.items()}
+
+
+_EVENT_KEYS = _event_keys()
+
+
+def _write_zip(path: Path, layout: QuarterLayout, files: dict[str, Path], deleted: list[int], level: int) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
         info = zipfile.ZipInfo(SYNTHETIC_MARKER, ZIP_DATE)
         zf.writestr(info, f"{NOTICE}\nWritten by faers-explorer {__version__} (python -m explorer synth).\n"
                           "Layout and quirks follow FDA's FAERS files; every value is made up.\n",
@@ -549,6 +588,7 @@ def _write_zip(path: Path, layout: QuarterLayout, files: dict[str, Path], delete
             tl = layout.tables[t]
             info = zipfile.ZipInfo(f"{layout.folder}/{tl.file_name}", ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = level  # zipfile ignores the archive's level for members opened with a ZipInfo
             eol = b"\r\n" if tl.crlf else b"\n"
             header = tl.header + ("$" if tl.trailing and layout.era == "faers" else "")
             with zf.open(info, "w") as out, open(files[t], "rb") as src:
@@ -591,7 +631,8 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
             layout = quarter_layout(quarter)
             files, deleted, n_reports, quirks = gen.quarter(quarter, Path(tmp))
             zip_path = out / layout.zip_name
-            _write_zip(zip_path, layout, files, deleted)
+            # small (shipped) data compresses well; full-size data favours speed
+            _write_zip(zip_path, layout, files, deleted, level=6 if scale < 0.05 else 1)
             quirks_total.update(quirks)
             per_quarter[quarter] = {"reports": n_reports, "deleted_listed": len(deleted)}
             say(f"{quarter}: {n_reports:,} reports -> {zip_path.name} "
@@ -618,7 +659,7 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
         "follow_up_reports": truth.follow_ups,
         "current_cases": truth.current,
         "cases_per_received_year": {str(y): n for y, n in sorted(truth.by_year.items())},
-        "exposed_cases": dict(truth.exposed),
+        "exposed_cases": dict(sorted(truth.exposed.items())),
         "expected_rejected_lines": quirks_total.get("embedded_dollar", 0),
         "expected_rejoined_records": quirks_total.get("embedded_newline", 0),
         "quirks": dict(quirks_total),

@@ -34,9 +34,9 @@ PLANTED_EVENTS = {
     # PT: probability that an ESI case reports it (the background rate comes from the PT's frequency rank)
     "Spinal cord infarction": 0.05,
     "Paraplegia": 0.04,
-    "Quadriplegia": 0.015,
+    "Quadriplegia": 0.025,
     "Cerebral infarction": 0.03,
-    "Blindness cortical": 0.012,
+    "Blindness cortical": 0.02,
     "Sensation of heaviness": 0.05,
     "Muscular weakness": 0.08,
 }

@@ -140,8 +140,12 @@ def drugname_ingredients(
     found = resolve(outer)
     if found:
         return found
-    for inner in re.findall(r"\((.*?)\)", text):
-        found = resolve(inner)
+    for inner in re.findall(r"\((.*?)\)|\[(.*?)\]", text):  # "BRAND (INGREDIENT)", "BRAND [INGREDIENT]"
+        found = resolve(inner[0] or inner[1])
+        if found:
+            return found
+    for alternative in outer.split("//"):  # "LACTULON//LACTULOSE": the same product named twice
+        found = resolve(alternative) if "//" in outer else ()
         if found:
             return found
     parts = [p for p in _COMBO.split(f" {outer} ") if p.strip()]
