@@ -128,6 +128,214 @@ def cmd_synth(args) -> int:
     return 0
 
 
+def _selection(args, store):
+    """Build the selection from the shared options."""
+    from datetime import date
+
+    from explorer.definitions import ingredient_exposure, single_pt
+    from explorer.selection import Filters, Selection
+
+    defs = store.definitions
+    roles = tuple(r.strip().upper() for r in args.roles.split(",")) if args.roles else None
+    exposure = None
+    if args.exposure and args.ingredient:
+        raise ExplorerError("give --exposure or --ingredient, not both")
+    if args.exposure:
+        exposure = defs.exposure(args.exposure)
+    elif args.ingredient:
+        exposure = ingredient_exposure(args.ingredient, args.route)
+    if exposure is not None:
+        exposure = exposure.with_options(strict_route=args.strict_route, any_role=args.any_role, roles=roles)
+    event = None
+    pts = list(args.event or [])
+    if args.event_group:
+        group = defs.event(args.event_group)
+        if pts:
+            from explorer.definitions import EventGroup
+
+            event = EventGroup(f"{group.name}+pts", f"{group.title} and {', '.join(pts)}", (*group.pts, *pts))
+        else:
+            event = group
+    elif len(pts) == 1:
+        event = single_pt(pts[0])
+    elif pts:
+        from explorer.definitions import EventGroup
+
+        event = EventGroup("pts:" + "|".join(pts), ", ".join(pts), tuple(pts))
+    comparator = defs.exposure(args.comparator) if args.comparator else None
+
+    def day(value):
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ExplorerError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+    def listed(value):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
+
+    filters = Filters(received_from=day(args.received_from), received_to=day(args.received_to),
+                      event_from=day(args.event_from), event_to=day(args.event_to), sexes=listed(args.sex),
+                      age_bands=listed(args.age_band), countries=listed(args.country),
+                      occupations=listed(args.reporter), report_types=listed(args.report_type),
+                      serious_only=args.serious, outcome_codes=listed(args.outcome),
+                      exclude_outbreak=args.exclude_outbreak)
+    selection = Selection(exposure=exposure, event=event, comparator=comparator, filters=filters)
+    from explorer.selection import validate
+
+    validate(selection, defs)
+    return selection
+
+
+def _emit(args, store, payload, frame: pd.DataFrame | None = None) -> None:
+    """Print a result as a table, JSON or CSV, always with the data notice."""
+    import json
+
+    synthetic, notice = store.notice()
+    if args.format == "json":
+        print(json.dumps({**payload, "data": {"notice": notice, "synthetic": synthetic, "db": str(store.path)}},
+                         indent=1, default=str, ensure_ascii=False))
+    elif args.format == "csv":
+        if synthetic:
+            print(f"# {SYNTHETIC_BANNER.strip('* ')}")
+        (frame if frame is not None else pd.DataFrame([payload])).to_csv(sys.stdout, index=False)
+    else:
+        if synthetic:
+            print(SYNTHETIC_BANNER)
+        if frame is not None:
+            print(_table(frame))
+        else:
+            for k, v in payload.items():
+                if isinstance(v, list) and all(isinstance(x, float) or x is None for x in v):
+                    v = "[" + ", ".join(_fmt(x) if x is not None else "n/a" for x in v) + "]"
+                print(f"{k:>14}: {_fmt(v) if not isinstance(v, (dict, list)) else v}")
+        print(f"\n({notice}; counts are of distinct current cases, not rates)")
+
+
+def cmd_query(args) -> int:
+    from explorer import analysis
+
+    store = analysis.Store.open(args.db, _definitions(args))
+    try:
+        sel = _selection(args, store)
+        what = args.what
+        if what == "count":
+            c = analysis.count(store, sel)
+            payload = {"cases": c["n_cases"], "serious": c["n_serious"], "deaths": c["n_deaths"],
+                       "first_year": c["first_year"], "last_year": c["last_year"], "by_year": c["by_year"],
+                       "outcomes": c["outcomes"], "query_id": sel.query_id()}
+            _emit(args, store, payload)
+        elif what == "case":
+            if not args.caseid:
+                raise ExplorerError("--what case needs --caseid")
+            parts = analysis.case(store, args.caseid)
+            if args.format == "json":
+                _emit(args, store, {k: v.to_dict(orient="records") for k, v in parts.items()})
+            else:
+                for name, frame in parts.items():
+                    print(f"\n[{name}]")
+                    _emit(args, store, {}, frame)
+        else:
+            if what == "listing":
+                frame, total = analysis.listing(store, sel, args.sort, not args.ascending, args.limit, args.offset)
+                payload = {"total_cases": total, "offset": args.offset}
+            elif what == "onset":
+                res = analysis.time_to_onset(store, sel)
+                frame = res.pop("days")
+                if args.format != "csv":
+                    _emit(args, store, {**res, "days": frame["onset_days"].tolist()} if args.format == "json"
+                          else res)
+                    return 0
+                payload = res
+            else:
+                func = {"by-year": analysis.by_year, "outcomes": analysis.outcomes, "pts": analysis.pts,
+                        "demographics": analysis.demographics}[what]
+                frame = func(store, sel)
+                payload = {}
+            _emit(args, store, {**payload, "rows": frame.to_dict(orient="records")} if args.format == "json"
+                  else payload, frame)
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_signals(args) -> int:
+    from explorer import analysis
+    from explorer.stats import Thresholds
+
+    store = analysis.Store.open(args.db, _definitions(args))
+    try:
+        sel = _selection(args, store)
+        th = Thresholds(min_cases=args.min_cases)
+        if args.screen:
+            if sel.exposure is not None and sel.event is None:
+                frame = analysis.screen_events(store, sel, args.rank_by, th)
+            elif sel.event is not None:
+                frame = analysis.screen_ingredients(store, sel, args.rank_by, th)
+            else:
+                raise ExplorerError("--screen needs an exposure (to rank events) or an event (to rank ingredients)")
+            frame = frame.head(args.limit)
+            cols = [c for c in ("pt", "ingredient", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper",
+                                "ror", "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95")
+                    if c in frame.columns]
+            _emit(args, store, {"rows": frame[cols].to_dict(orient="records")} if args.format == "json" else {},
+                  frame[cols])
+        elif args.forest:
+            frame = analysis.forest(store, sel, th)
+            _emit(args, store, {"rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
+        else:
+            if sel.exposure is None or sel.event is None:
+                raise ExplorerError("signals needs an exposure (--exposure or --ingredient) and an event "
+                                    "(--event-group or --event), or --screen")
+            s = analysis.signal(store, sel, th)
+            keys = ["a", "b", "c", "d", "expected", "prr", "prr_ci", "chi2_yates", "evans", "ror", "ror_ci",
+                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95"]
+            payload = {k: s.get(k) for k in keys}
+            payload["query_id"] = sel.query_id()
+            payload["note"] = "disproportionality is hypothesis-generating; counts are not incidence"
+            _emit(args, store, payload)
+        return 0
+    finally:
+        store.close()
+
+
+def _definitions(args):
+    from explorer.definitions import DEFINITIONS_DIR, load_definitions
+
+    return load_definitions(Path(args.definitions) if args.definitions else DEFINITIONS_DIR)
+
+
+def _add_selection_options(p) -> None:
+    g = p.add_argument_group("selection")
+    g.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    g.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
+    g.add_argument("--exposure", help="a named exposure of the definitions, e.g. esi")
+    g.add_argument("--ingredient", help="an ad-hoc exposure: one active ingredient (lower case), e.g. triamcinolone")
+    g.add_argument("--route", help="with --ingredient: one canonical route, e.g. Epidural")
+    g.add_argument("--roles", help="drug roles that count as exposure, e.g. PS,SS (default: the definition's)")
+    g.add_argument("--strict-route", action="store_true", help="only the route field counts, not verbatim text")
+    g.add_argument("--any-role", action="store_true", help="every drug role counts as exposure")
+    g.add_argument("--comparator", help="a named exposure as active comparator (default: all other cases)")
+    g.add_argument("--event-group", help="a named event group, e.g. spinal_cord_ischaemia")
+    g.add_argument("--event", action="append", help="a MedDRA PT (repeatable; case-insensitive)")
+    f = p.add_argument_group("filters")
+    f.add_argument("--received-from", help="first FDA receipt date, YYYY-MM-DD")
+    f.add_argument("--received-to", help="last FDA receipt date, YYYY-MM-DD")
+    f.add_argument("--event-from", help="first event date, YYYY-MM-DD")
+    f.add_argument("--event-to", help="last event date, YYYY-MM-DD")
+    f.add_argument("--sex", help="F, M or F,M")
+    f.add_argument("--age-band", help="adjacent age bands, e.g. 45-64,65-74 (see filters.toml)")
+    f.add_argument("--country", help="reporter countries, e.g. US,GB")
+    f.add_argument("--reporter", help="reporter types (occp_cod), e.g. MD,PH,OT,HP,CN,LW")
+    f.add_argument("--report-type", help="report types (rept_cod), e.g. EXP,PER,DIR")
+    f.add_argument("--serious", action="store_true", help="serious cases only (any outcome)")
+    f.add_argument("--outcome", help="cases with one of these outcomes, e.g. DE,LT")
+    f.add_argument("--exclude-outbreak", action="store_true",
+                   help="exclude the 2012-2013 compounded methylprednisolone fungal meningitis outbreak")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+
+
 def cmd_demo(args) -> int:
     db = Path(args.db)
     if not db.exists():
@@ -180,6 +388,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=1.0, help="1 = real FAERS volumes (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("query", help="count, break down and list the cases of a selection",
+                       description="Counts, breakdowns, the case listing, one case, or time to onset for a "
+                       "selection (exposure, event, filters). Counts are distinct current cases.")
+    p.add_argument("--what", default="count",
+                   choices=("count", "by-year", "outcomes", "pts", "demographics", "listing", "case", "onset"),
+                   help="what to show (default: count)")
+    p.add_argument("--caseid", help="with --what case: the caseid")
+    p.add_argument("--sort", default="received_date", help="with --what listing: received_date, event_date, "
+                   "age_years or caseid (default: %(default)s)")
+    p.add_argument("--ascending", action="store_true", help="with --what listing: oldest first")
+    p.add_argument("--limit", type=int, default=50, help="with --what listing: rows per page (default: 50)")
+    p.add_argument("--offset", type=int, default=0, help="with --what listing: rows to skip (default: 0)")
+    _add_selection_options(p)
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("signals", help="disproportionality (PRR, ROR, IC, EBGM) for a selection, or screening",
+                       description="The 2x2 cells and PRR, ROR, IC and EBGM with intervals for an exposure and an "
+                       "event; --forest for each PT of the event group; --screen to rank every event of an "
+                       "exposure or every ingredient of an event. Hypothesis-generating, not proof of causation.")
+    p.add_argument("--screen", action="store_true", help="rank every PT and group (for an exposure) or every "
+                   "ingredient (for an event)")
+    p.add_argument("--forest", action="store_true", help="one row per PT of the event group")
+    p.add_argument("--rank-by", default="eb05", choices=("eb05", "ic025", "ror_lower", "prr"),
+                   help="with --screen: ranking (default: eb05)")
+    p.add_argument("--limit", type=int, default=30, help="with --screen: rows to show (default: 30)")
+    p.add_argument("--min-cases", type=int, default=3, help="fewest cases for a PRR/ROR signal (default: 3)")
+    _add_selection_options(p)
+    p.set_defaults(func=cmd_signals)
 
     p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and describe it",
                        description="Load the shipped synthetic demo data into the database if it does not exist "

@@ -133,3 +133,53 @@ def test_shipped_demo_data_is_what_synth_writes(tmp_path):
     for name in ("aers_ascii_2004q1.zip", "faers_ascii_2012q4.zip", "faers_ascii_2025q4.zip"):
         assert (tmp_path / name).read_bytes() == (demo / name).read_bytes(), name
     assert Path(tmp_path / "faers_ascii_2019q1.zip").exists()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
+    return db
+
+
+def test_signals_json_keys(demo_db):
+    import json
+
+    r = run("signals", "--db", str(demo_db), "--exposure", "esi", "--event-group", "spinal_cord_ischaemia",
+            "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for key in ("a", "b", "c", "d", "expected", "prr", "prr_ci", "ror", "ror_ci", "ic", "ic025", "ic975", "ebgm",
+                "eb05", "eb95"):
+        assert key in out, key
+    assert out["a"] > 0 and out["data"]["synthetic"] is True
+    assert out["data"]["notice"] == "synthetic demo data — not FDA data"
+
+
+def test_query_json_and_csv(demo_db):
+    import json
+
+    r = run("query", "--db", str(demo_db), "--exposure", "esi", "--event", "Paraplegia", "--format", "json")
+    out = json.loads(r.stdout)
+    assert {"cases", "by_year", "outcomes"} <= set(out) and out["cases"] == sum(out["by_year"].values())
+    r = run("query", "--db", str(demo_db), "--exposure", "esi", "--what", "listing", "--limit", "3",
+            "--format", "csv")
+    lines = r.stdout.splitlines()
+    assert lines[0] == "# synthetic demo data — not FDA data" and lines[1].startswith("caseid,")
+    assert len(lines) == 5
+    r = run("query", "--db", str(demo_db), "--exposure", "esi", "--event-group", "paralysis", "--what", "onset")
+    assert r.returncode == 0 and "shape" in r.stdout and "synthetic demo data" in r.stdout
+
+
+def test_selection_errors_are_one_line(demo_db):
+    for args, message in ((("--exposure", "nope"), "unknown exposure 'nope'"),
+                          (("--exposure", "esi", "--received-from", "2020-13-01"), "not a date"),
+                          (("--exposure", "esi", "--age-band", "0-17,75+"), "adjacent"),
+                          ((), "needs an exposure")):
+        r = run("signals", "--db", str(demo_db), *args)
+        assert r.returncode == 1 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_screening_from_the_cli(demo_db):
+    r = run("signals", "--db", str(demo_db), "--exposure", "esi", "--screen", "--limit", "10")
+    assert r.returncode == 0 and "eb05" in r.stdout

@@ -8,6 +8,7 @@ from importlib import resources
 import pandas as pd
 
 from explorer import __version__
+from explorer.stats import Thresholds, cells_expected, disproportionality, fit_prior
 from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, learn_names, prod_ai_ingredients
 from explorer.vocab.routes import canonical_route
 
@@ -57,6 +58,45 @@ def _register_vocab(con) -> None:
     con.unregister("route_df")
 
 
+SIGNAL_COLUMNS = ("a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror",
+                  "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95")
+
+
+def _score_pairs(con, chunk: int = 500_000) -> None:
+    """Fit DuMouchel's prior over every ingredient-PT pair and store every pair's measures in ``signal_pairs``.
+
+    The prior is stored in ``ebgm_prior`` and refitted whenever the model is rebuilt (after every load that changes
+    the data).
+    """
+    cols = con.execute("SELECT a, n_ingredient, n_pt, n FROM pair_counts").fetchnumpy()
+    a = cols["a"].astype(float)
+    b = cols["n_ingredient"] - a
+    c = cols["n_pt"] - a
+    d = cols["n"] - cols["n_ingredient"] - cols["n_pt"] + a
+    prior, report = fit_prior(a, cells_expected(a, b, c, d))
+    con.execute(
+        "CREATE OR REPLACE TABLE ebgm_prior AS SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, "
+        "$p AS p, $pairs AS n_pairs, $converged AS converged, $ll AS log_likelihood, 'PS,SS' AS roles, "
+        "now()::TIMESTAMP AS fitted_at",
+        {"a1": prior.alpha1, "b1": prior.beta1, "a2": prior.alpha2, "b2": prior.beta2, "p": prior.p,
+         "pairs": report["pairs"], "converged": report["converged"], "ll": report.get("log_likelihood")},
+    )
+    typed = ", ".join(f"{c} {'BOOLEAN' if c == 'evans' else 'DOUBLE'}" for c in SIGNAL_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TABLE signal_pairs (ingredient VARCHAR, pt_key VARCHAR, pt_name VARCHAR, {typed})")
+    keys = con.execute("SELECT ingredient, pt_key FROM pair_counts").fetchnumpy()
+    for start in range(0, len(a), chunk):
+        sl = slice(start, start + chunk)
+        m = disproportionality(a[sl], b[sl], c[sl], d[sl], prior, thresholds=Thresholds())
+        frame = pd.DataFrame({"ingredient": keys["ingredient"][sl], "pt_key": keys["pt_key"][sl],
+                              **{k: m[k] for k in SIGNAL_COLUMNS}})
+        con.register("scored", frame)
+        con.execute("INSERT INTO signal_pairs SELECT s.ingredient, s.pt_key, n.pt_name, "
+                    + ", ".join(f"s.{k}" for k in SIGNAL_COLUMNS)
+                    + " FROM scored s LEFT JOIN (SELECT pt_key, any_value(pt_name) AS pt_name FROM reactions "
+                      "GROUP BY pt_key) n USING (pt_key)")
+        con.unregister("scored")
+
+
 def rebuild_core(con) -> None:
     """Rebuild every table of the deduplicated model and the ``meta`` rows that describe the data.
 
@@ -66,6 +106,7 @@ def rebuild_core(con) -> None:
     _register_vocab(con)
     for statement in _core_statements():
         con.execute(statement)
+    _score_pairs(con)
     synthetic = con.execute("SELECT coalesce(bool_or(synthetic), false) FROM load_log").fetchone()[0]
     meta = {
         "tool_version": __version__,

@@ -105,7 +105,8 @@ LEFT JOIN drugname_map nm ON nm.drugname = d.drugname;
 
 CREATE OR REPLACE TABLE drug_ingredients AS
 SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, unnest(ingredients) AS ingredient
-FROM drugs;
+FROM drugs
+ORDER BY ingredient;
 
 CREATE OR REPLACE TEMP TABLE pt_names AS
 SELECT pt_key, arg_max(pt, (pt <> upper(pt))::BIGINT * 1000000000000 + n) AS pt_name
@@ -120,7 +121,8 @@ SELECT DISTINCT
 FROM raw_reac r
 JOIN current_reports c USING (primaryid, quarter)
 LEFT JOIN pt_names n ON n.pt_key = lower(r.pt)
-WHERE r.pt IS NOT NULL;
+WHERE r.pt IS NOT NULL
+ORDER BY pt_key;
 
 CREATE OR REPLACE TABLE therapies AS
 SELECT DISTINCT
@@ -138,6 +140,17 @@ CREATE OR REPLACE TABLE report_sources AS
 SELECT DISTINCT c.caseid, s.primaryid, upper(s.rpsr_cod) AS rpsr_cod
 FROM raw_rpsr s JOIN current_reports c USING (primaryid, quarter)
 WHERE s.rpsr_cod IS NOT NULL;
+
+-- Case counts of every ingredient-PT pair (suspect roles PS/SS) with their margins: the 2x2 of each pair is
+-- a, b = n_ingredient - a, c = n_pt - a, d = n - n_ingredient - n_pt + a. Scored by build.py into signal_pairs.
+CREATE OR REPLACE TEMP TABLE pair_counts AS
+WITH di AS (SELECT DISTINCT caseid, ingredient FROM drug_ingredients WHERE role_cod IN ('PS', 'SS')),
+     re AS (SELECT DISTINCT caseid, pt_key FROM reactions),
+     pairs AS (SELECT di.ingredient, re.pt_key, count(*) AS a FROM di JOIN re USING (caseid) GROUP BY ALL),
+     ni AS (SELECT ingredient, count(*) AS n_ingredient FROM di GROUP BY ALL),
+     np AS (SELECT pt_key, count(*) AS n_pt FROM re GROUP BY ALL)
+SELECT pairs.ingredient, pairs.pt_key, pairs.a, ni.n_ingredient, np.n_pt, (SELECT count(*) FROM cases) AS n
+FROM pairs JOIN ni USING (ingredient) JOIN np USING (pt_key);
 
 CREATE OR REPLACE TABLE dedup_flow AS
 SELECT * FROM (VALUES

@@ -41,6 +41,8 @@ ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed member timestamps: the same seed gives
 VOLUME = ((2004, 100_000), (2008, 130_000), (2012, 200_000), (2015, 300_000), (2018, 400_000), (2025, 400_000))
 """Reports per quarter at scale 1 (FAERS's growth), interpolated between these years."""
 
+P_ASSOCIATED = 0.35
+"""Share of background cases that also report one of their primary suspect drug's own adverse events."""
 P_FOLLOW_UP = 0.15
 P_DELETED = 0.003
 P_ESI = 0.004
@@ -176,6 +178,7 @@ class Generator:
         self.ing_zipf = _Zipf(len(self.ingredients), 1.05)
         self.pt_zipf = _Zipf(len(self.pts), 1.0)
         self.brands = vocab.brands_by_ingredient()
+        self._profiles: dict[str, tuple[str, ...]] = {}
         self.next_caseid = 3_000_000
         self.next_isr = 4_000_000
         self.pending: dict[str, list[dict[str, list[str]]]] = defaultdict(list)
@@ -188,6 +191,20 @@ class Generator:
         self.outbreak_total = max(12, round(OUTBREAK_CASES * scale)) if "2012q4" in self.index else 0
 
     # ---- content -------------------------------------------------------------------------------------------
+    def profile(self, ingredient: str) -> tuple[str, ...]:
+        """The PTs an ingredient raises, as every real drug has its own adverse-event profile.
+
+        Drawn once per ingredient name (independent of the seed); never a PT of an event group, a planted or a null
+        PT, so the planted answers stay exact.
+        """
+        if ingredient not in self._profiles:
+            rng = random.Random(f"profile:{ingredient}")
+            tracked = {p.lower() for p in _EVENT_KEYS}
+            pool = [p for p in self.pts[len(vocab.NULL_EVENTS):-len(vocab.RARE_IN_BACKGROUND | set(
+                vocab.OUTBREAK_EVENTS))] if p.lower() not in tracked]
+            self._profiles[ingredient] = tuple(rng.sample(pool, 6))
+        return self._profiles[ingredient]
+
     def _name_for(self, rng: random.Random, ingredient: str, has_prod_ai: bool, esi_like: bool) -> str:
         """A drug name as reporters write it; rows without prod_ai always get a name the loader can resolve."""
         brands = self.brands.get(ingredient, ())
@@ -330,6 +347,8 @@ class Generator:
             for k in range(n_drugs):
                 role = "PS" if k == 0 else _pick(rng, roles)
                 drugs.append(self._background_drug(rng, role, layout, year, coded))
+            if drugs[0].ingredient and rng.random() < P_ASSOCIATED:
+                reactions.append(rng.choice(self.profile(drugs[0].ingredient)))
         else:
             ingredient = "methylprednisolone" if kind == "outbreak" else None
             role = "PS" if kind == "outbreak" else None

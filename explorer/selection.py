@@ -1,0 +1,160 @@
+"""The filter set shared by every query, and the selection (population, exposure, event, comparator).
+
+A :class:`Selection` is applied to a connection by binding its values into session variables
+(``SET VARIABLE f_sexes = $value``); the table macros of ``queries/macros/selection.sql`` read them, so every named
+query filters the same way and no value is ever formatted into SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from explorer.definitions import Definitions, EventGroup, Exposure, load_definitions, terms_regex
+from explorer.errors import ExplorerError
+
+MACROS = Path(__file__).resolve().parent.parent / "queries" / "macros" / "selection.sql"
+
+
+class SelectionError(ExplorerError):
+    """A filter value is invalid."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters on the population of current cases. Empty tuples and None mean "no filter"."""
+
+    received_from: date | None = None
+    received_to: date | None = None
+    event_from: date | None = None
+    event_to: date | None = None
+    sexes: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    occupations: tuple[str, ...] = ()
+    report_types: tuple[str, ...] = ()
+    serious_only: bool = False
+    outcome_codes: tuple[str, ...] = ()
+    exclude_outbreak: bool = False
+
+    def describe(self) -> str:
+        """The active filters in words ('' when none)."""
+        words = []
+        if self.received_from or self.received_to:
+            words.append(f"received {self.received_from or '…'} to {self.received_to or '…'}")
+        if self.event_from or self.event_to:
+            words.append(f"event {self.event_from or '…'} to {self.event_to or '…'}")
+        for label, values in (("sex", self.sexes), ("age", self.age_bands), ("country", self.countries),
+                              ("reporter", self.occupations), ("report type", self.report_types),
+                              ("outcome", self.outcome_codes)):
+            if values:
+                words.append(f"{label} {'/'.join(values)}")
+        if self.serious_only:
+            words.append("serious cases only")
+        if self.exclude_outbreak:
+            words.append("2012-2013 compounding outbreak excluded")
+        return "; ".join(words)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to count: an exposure, an event, optionally a comparator, within filtered current cases."""
+
+    exposure: Exposure | None = None
+    event: EventGroup | None = None
+    comparator: Exposure | None = None
+    filters: Filters = field(default_factory=Filters)
+
+    def query_id(self) -> str:
+        """A short stable id of this selection, for citations and reproduction."""
+        blob = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _age_range(bands: tuple[str, ...], defs: Definitions) -> tuple[float | None, float | None]:
+    if not bands:
+        return None, None
+    known = defs.settings.age_bands
+    unknown = [b for b in bands if b not in known]
+    if unknown:
+        raise SelectionError(f"unknown age band {unknown[0]!r}; bands: {', '.join(known)}")
+    ranges = sorted(known[b] for b in bands)
+    for (_, hi), (lo, _) in zip(ranges, ranges[1:], strict=False):
+        if lo != hi:
+            raise SelectionError("age bands must be adjacent (e.g. 45-64 and 65-74)")
+    return ranges[0][0], ranges[-1][1]
+
+
+def validate(selection: Selection, defs: Definitions | None = None) -> None:
+    """Check a selection's filter values before any query runs.
+
+    Raises:
+        SelectionError: an unknown age band or sex, non-adjacent bands, or a date range that runs backwards.
+    """
+    defs = defs or load_definitions()
+    f = selection.filters
+    _age_range(f.age_bands, defs)
+    bad_sex = [s for s in f.sexes if s.upper() not in ("F", "M")]
+    if bad_sex:
+        raise SelectionError(f"sex must be F or M, not {bad_sex[0]!r}")
+    for lo, hi, what in ((f.received_from, f.received_to, "received"), (f.event_from, f.event_to, "event")):
+        if lo and hi and lo > hi:
+            raise SelectionError(f"{what} date range runs backwards: {lo} > {hi}")
+
+
+def _exposure_values(prefix: str, e: Exposure | None) -> dict:
+    e = e or Exposure(name="none", title="none", ingredients=("\0none",))
+    return {
+        f"{prefix}_ing": list(e.ingredients), f"{prefix}_xing": list(e.exclude_ingredients),
+        f"{prefix}_routes": list(e.routes), f"{prefix}_xroutes": list(e.exclude_routes),
+        f"{prefix}_terms": terms_regex(e.text_terms), f"{prefix}_xterms": terms_regex(e.exclude_text_terms),
+        f"{prefix}_roles": list(e.roles),
+    }
+
+
+_TYPES = {"DATE": ("received_from", "received_to", "event_from", "event_to", "outbreak_from", "outbreak_to"),
+          "DOUBLE": ("age_min", "age_max"), "DOUBLE[]": ("band_los", "band_his"),
+          "BOOLEAN": ("serious", "exclude_outbreak", "has_comparator", "has_exposure", "has_event"),
+          "VARCHAR": ("e_terms", "e_xterms", "k_terms", "k_xterms", "outbreak_ingredient")}
+
+
+def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
+    """Bind a selection's values into the connection's session variables and make sure the macros exist."""
+    defs = defs or load_definitions()
+    validate(selection, defs)
+    f = selection.filters
+    age_min, age_max = _age_range(f.age_bands, defs)
+    outbreak = defs.events[defs.settings.outbreak_group]
+    values = {
+        "received_from": f.received_from, "received_to": f.received_to,
+        "event_from": f.event_from, "event_to": f.event_to,
+        "sexes": [s.upper() for s in f.sexes], "age_min": age_min, "age_max": age_max,
+        "countries": [c.upper() for c in f.countries], "occupations": [o.upper() for o in f.occupations],
+        "report_types": [r.upper() for r in f.report_types], "serious": f.serious_only,
+        "outcome_codes": [o.upper() for o in f.outcome_codes], "exclude_outbreak": f.exclude_outbreak,
+        "outbreak_ingredient": defs.settings.outbreak_ingredient,
+        "outbreak_pts": [p.lower() for p in outbreak.pts],
+        "outbreak_from": defs.settings.outbreak_from, "outbreak_to": defs.settings.outbreak_to,
+        "event_pts": [p.lower() for p in selection.event.pts] if selection.event else [],
+        "has_comparator": selection.comparator is not None,
+        "has_exposure": selection.exposure is not None,
+        "has_event": selection.event is not None,
+        "band_labels": list(defs.settings.age_bands),
+        "band_los": [lo for lo, _ in defs.settings.age_bands.values()],
+        "band_his": [hi for _, hi in defs.settings.age_bands.values()],
+        **_exposure_values("e", selection.exposure), **_exposure_values("k", selection.comparator),
+    }
+    types = {name: t for t, names in _TYPES.items() for name in names}
+    for name, value in values.items():
+        sql_type = types.get(name, "VARCHAR[]")
+        # the variable name comes from this fixed list; the value is bound
+        con.execute(f"SET VARIABLE f_{name} = $v::{sql_type}", {"v": value})
+    ensure_macros(con)
+
+
+def ensure_macros(con) -> None:
+    """Create the selection macros on this connection (temporary objects: allowed on read-only connections)."""
+    con.execute(MACROS.read_text(encoding="utf-8"))

@@ -1,0 +1,245 @@
+"""Disproportionality from case-based 2x2 cells, vectorised over any number of pairs.
+
+Cells: ``a`` exposed cases with the event, ``b`` exposed without, ``c`` reference cases with the event, ``d``
+reference without; ``n = a + b + c + d``; ``expected = (a + b)(a + c) / n``.
+
+Zero cells (documented choice, no silent continuity correction):
+- PRR needs a > 0 and c > 0, ROR needs all four cells > 0; otherwise the measure and its interval are NaN.
+- IC and EBGM are Bayesian shrinkage estimates, defined for every cell, zeros included.
+
+Disproportionality is hypothesis-generating: it says a pair is reported more often than expected among
+spontaneous reports, not that the drug causes the event, and nothing about how often it happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special, stats
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Signal thresholds (documented defaults; every one configurable)."""
+
+    prr: float = 2.0  # Evans: PRR >= 2, chi2 >= 4, a >= 3
+    chi2: float = 4.0
+    min_cases: int = 3
+    ror_lower: float = 1.0  # ROR: lower 95% bound > 1
+    ic025: float = 0.0  # IC: IC025 > 0
+    eb05: float = 2.0  # EBGM: EB05 >= 2 (DuMouchel / FDA practice)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """DuMouchel's two-gamma mixture prior for the relative reporting ratio lambda."""
+
+    alpha1: float
+    beta1: float
+    alpha2: float
+    beta2: float
+    p: float
+
+    @classmethod
+    def default(cls) -> Prior:
+        """DuMouchel's (1999) starting values, used when a database has too few pairs to fit."""
+        return cls(0.2, 0.1, 2.0, 4.0, 1 / 3)
+
+
+def _arr(x) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def cells_expected(a, b, c, d) -> np.ndarray:
+    a, b, c, d = map(_arr, (a, b, c, d))
+    n = a + b + c + d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, (a + b) * (a + c) / n, np.nan)
+
+
+def prr(a, b, c, d, z: float = Z95) -> dict[str, np.ndarray]:
+    """Proportional reporting ratio with its 95% CI, Yates-corrected chi-square, and the Evans criteria."""
+    a, b, c, d = map(_arr, (a, b, c, d))
+    n = a + b + c + d
+    ok = (a > 0) & (c > 0) & (a + b > 0) & (c + d > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(ok, (a / (a + b)) / (c / (c + d)), np.nan)
+        se = np.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+        lower = np.where(ok, np.exp(np.log(value) - z * se), np.nan)
+        upper = np.where(ok, np.exp(np.log(value) + z * se), np.nan)
+        denom = (a + b) * (c + d) * (a + c) * (b + d)
+        chi2 = np.where(denom > 0, n * np.maximum(np.abs(a * d - b * c) - n / 2, 0) ** 2 / denom, np.nan)
+    return {"prr": value, "prr_lower": lower, "prr_upper": upper, "chi2_yates": chi2}
+
+
+def ror(a, b, c, d, z: float = Z95) -> dict[str, np.ndarray]:
+    """Reporting odds ratio with Woolf's 95% CI."""
+    a, b, c, d = map(_arr, (a, b, c, d))
+    ok = (a > 0) & (b > 0) & (c > 0) & (d > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(ok, a * d / (b * c), np.nan)
+        se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        return {"ror": value,
+                "ror_lower": np.where(ok, np.exp(np.log(value) - z * se), np.nan),
+                "ror_upper": np.where(ok, np.exp(np.log(value) + z * se), np.nan)}
+
+
+def information_component(a, expected) -> dict[str, np.ndarray]:
+    """IC = log2((a + 0.5) / (E + 0.5)) with its 95% credibility interval from gamma quantiles (Norén 2013)."""
+    a, e = _arr(a), _arr(expected)
+    shape, rate = a + 0.5, e + 0.5
+    return {"ic": np.log2(shape / rate),
+            "ic025": np.log2(stats.gamma.ppf(0.025, shape, scale=1 / rate)),
+            "ic975": np.log2(stats.gamma.ppf(0.975, shape, scale=1 / rate))}
+
+
+def _log_nb(n, e, alpha, beta):
+    """log P(N = n) under a negative binomial: the marginal of Poisson(lambda * E) with lambda ~ Gamma(alpha, beta)."""
+    return (special.gammaln(alpha + n) - special.gammaln(alpha) - special.gammaln(n + 1)
+            - alpha * np.log1p(e / beta) + n * np.log(e / (beta + e)))
+
+
+def _log_p0(e, alpha, beta):
+    """log P(N = 0) = alpha * log(beta / (beta + E)), accurate when E is tiny."""
+    return -alpha * np.log1p(e / beta)
+
+
+def _posterior_weight(n, e, prior: Prior) -> np.ndarray:
+    l1 = np.log(prior.p) + _log_nb(n, e, prior.alpha1, prior.beta1)
+    l2 = np.log1p(-prior.p) + _log_nb(n, e, prior.alpha2, prior.beta2)
+    return np.exp(l1 - np.logaddexp(l1, l2))
+
+
+def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
+    """Empirical Bayes geometric mean and its 5th and 95th posterior percentiles (DuMouchel 1999).
+
+    The posterior of lambda is a mixture Q Gamma(alpha1 + a, beta1 + E) + (1 - Q) Gamma(alpha2 + a, beta2 + E);
+    EBGM = exp(E[log lambda]); EB05/EB95 are found by bisection on the mixture's distribution function.
+    """
+    n, e = _arr(a), _arr(expected)
+    q = _posterior_weight(n, e, prior)
+    a1, b1, a2, b2 = prior.alpha1 + n, prior.beta1 + e, prior.alpha2 + n, prior.beta2 + e
+    elog = q * (special.digamma(a1) - np.log(b1)) + (1 - q) * (special.digamma(a2) - np.log(b2))
+
+    def quantile(p: float) -> np.ndarray:
+        # The mixture's p-quantile lies between its components' p-quantiles (its CDF is their weighted mean);
+        # bisect on log(lambda) inside that bracket, only where the bracket is open.
+        q1 = special.gammaincinv(a1, p) / b1
+        q2 = special.gammaincinv(a2, p) / b2
+        lo, hi = np.log(np.minimum(q1, q2)), np.log(np.maximum(q1, q2))
+        open_ = np.flatnonzero(hi - lo > 1e-9)
+        lo_o, hi_o = lo[open_], hi[open_]
+        qo, a1o, b1o, a2o, b2o = q[open_], a1[open_], b1[open_], a2[open_], b2[open_]
+        # Newton's method on log(lambda), kept inside the bracket (bisection step when it would leave it)
+        c1 = a1o * np.log(b1o) - special.gammaln(a1o)
+        c2 = a2o * np.log(b2o) - special.gammaln(a2o)
+        x = (lo_o + hi_o) / 2
+        act = np.arange(len(x))  # elements still iterating
+        for _ in range(60):
+            xa, la, ha = x[act], lo_o[act], hi_o[act]
+            qa, a1a, b1a, a2a, b2a = qo[act], a1o[act], b1o[act], a2o[act], b2o[act]
+            lam = np.exp(xa)
+            f = qa * special.gammainc(a1a, b1a * lam) + (1 - qa) * special.gammainc(a2a, b2a * lam) - p
+            la = np.where(f < 0, xa, la)
+            ha = np.where(f > 0, xa, ha)
+            slope = qa * np.exp(c1[act] + a1a * xa - b1a * lam) + (1 - qa) * np.exp(c2[act] + a2a * xa - b2a * lam)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                nxt = xa - f / slope
+            bad = ~np.isfinite(nxt) | (nxt <= la) | (nxt >= ha)
+            nxt = np.where(bad, (la + ha) / 2, nxt)
+            x[act], lo_o[act], hi_o[act] = nxt, la, ha
+            still = (np.abs(nxt - xa) > 1e-10) & (ha - la > 1e-10)
+            act = act[still]
+            if not len(act):
+                break
+        out = np.exp((lo + hi) / 2)
+        out[open_] = np.exp(x)
+        return out
+
+    return {"ebgm": np.exp(elog), "eb05": quantile(0.05), "eb95": quantile(0.95)}
+
+
+def squash(a, expected, bins_per_count: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Data squashing for the prior fit: pairs with the same count are grouped into at most ``bins_per_count``
+    groups of neighbouring expected values; each group is one point (mean E) weighted by its size."""
+    n, e = _arr(a), _arr(expected)
+    order = np.lexsort((e, n))
+    n, e = n[order], e[order]
+    out_n, out_e, out_w = [], [], []
+    starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]])
+    ends = np.r_[starts[1:], len(n)]
+    for s, t in zip(starts, ends, strict=True):
+        groups = np.array_split(np.arange(s, t), min(bins_per_count, t - s))
+        for g in groups:
+            out_n.append(n[s])
+            out_e.append(e[g].mean())
+            out_w.append(len(g))
+    return np.array(out_n), np.array(out_e), np.array(out_w, dtype=float)
+
+
+def fit_prior(a, expected) -> tuple[Prior, dict]:
+    """Fit DuMouchel's prior by maximum likelihood over all pairs with at least one case.
+
+    The likelihood is the two-component negative binomial mixture truncated at zero as a whole (pairs with no case
+    are not observed: P(n | n >= 1) = mixture(n) / (1 - mixture(0))), evaluated on squashed data (:func:`squash`).
+
+    Returns:
+        The prior and a report: number of pairs, squashed points, log-likelihood, whether the optimizer converged.
+    """
+    n, e = _arr(a), _arr(expected)
+    keep = (n >= 1) & (e > 0)
+    n, e = n[keep], e[keep]
+    pairs = int(len(n))
+    if pairs < 50:
+        return Prior.default(), {"pairs": pairs, "converged": False, "note": "too few pairs: default prior"}
+    n, e, w = squash(n, e)
+
+    def unpack(x):
+        return np.exp(x[0]), np.exp(x[1]), np.exp(x[2]), np.exp(x[3]), special.expit(x[4])
+
+    def nll(x):
+        a1, b1, a2, b2, p = unpack(x)
+        # P(n | n >= 1) = mixture(n) / (1 - mixture(0)): the mixture, truncated as a whole
+        log_mix = np.logaddexp(np.log(p) + _log_nb(n, e, a1, b1), np.log1p(-p) + _log_nb(n, e, a2, b2))
+        log_mix0 = np.logaddexp(np.log(p) + _log_p0(e, a1, b1), np.log1p(-p) + _log_p0(e, a2, b2))
+        return -np.sum(w * (log_mix - np.log(-np.expm1(log_mix0))))
+
+    d = Prior.default()
+    x0 = np.array([np.log(d.alpha1), np.log(d.beta1), np.log(d.alpha2), np.log(d.beta2), special.logit(d.p)])
+    simplex = optimize.minimize(nll, x0, method="Nelder-Mead",
+                                options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6})
+    polish = optimize.minimize(nll, simplex.x, method="L-BFGS-B", bounds=[(-10, 10)] * 4 + [(-12, 12)])
+    best = polish if polish.fun <= simplex.fun else simplex
+    a1, b1, a2, b2, p = unpack(best.x)
+    at_bound = bool(np.any(np.abs(best.x[:4]) >= 9.99))
+    return Prior(a1, b1, a2, b2, p), {"pairs": pairs, "points": int(len(n)),
+                                      "converged": bool(simplex.success or polish.success) and not at_bound,
+                                      "log_likelihood": float(-best.fun)}
+
+
+def disproportionality(a, b, c, d, prior: Prior | None = None, z: float = Z95,
+                       thresholds: Thresholds = Thresholds()) -> dict[str, np.ndarray]:
+    """Every measure for arrays of cells, plus the signal flags of each method.
+
+    Returns:
+        arrays keyed ``a, b, c, d, n, expected, prr, prr_lower, prr_upper, chi2_yates, evans, ror, ror_lower,
+        ror_upper, ror_signal, ic, ic025, ic975, ic_signal`` and, with a prior, ``ebgm, eb05, eb95, ebgm_signal``.
+    """
+    a, b, c, d = map(_arr, (a, b, c, d))
+    e = cells_expected(a, b, c, d)
+    out = {"a": a, "b": b, "c": c, "d": d, "n": a + b + c + d, "expected": e}
+    out.update(prr(a, b, c, d, z))
+    with np.errstate(invalid="ignore"):
+        out["evans"] = (out["prr"] >= thresholds.prr) & (out["chi2_yates"] >= thresholds.chi2) & (
+            a >= thresholds.min_cases)
+        out.update(ror(a, b, c, d, z))
+        out["ror_signal"] = (out["ror_lower"] > thresholds.ror_lower) & (a >= thresholds.min_cases)
+    out.update(information_component(a, np.nan_to_num(e)))
+    out["ic_signal"] = out["ic025"] > thresholds.ic025
+    if prior is not None:
+        out.update(ebgm(a, np.nan_to_num(e), prior))
+        out["ebgm_signal"] = out["eb05"] >= thresholds.eb05
+    return out

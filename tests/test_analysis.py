@@ -1,0 +1,206 @@
+"""The query layer: definitions, options and filters against hand-computed answers and the generator's truth."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from explorer import analysis
+from explorer.definitions import DefinitionError, ingredient_exposure, load_definitions, single_pt
+from explorer.quarters import expand
+from explorer.selection import Filters, Selection, SelectionError
+from explorer.store.loader import load
+from explorer.synth.generator import generate
+
+from .helpers import report, write_quarter
+
+DEFS = load_definitions()
+
+
+@pytest.fixture(scope="module")
+def synth_store(tmp_path_factory):
+    work = tmp_path_factory.mktemp("an")
+    truth = generate(work / "zips", expand("2012q3-2013q2"), scale=0.03, seed=4)
+    load([work / "zips"], work / "s.duckdb")
+    store = analysis.Store.open(work / "s.duckdb")
+    yield truth, store
+    store.close()
+
+
+@pytest.mark.parametrize("option", ["esi", "esi_strict_route", "esi_any_role"])
+def test_definitions_and_options_reproduce_truth(synth_store, option):
+    truth, store = synth_store
+    esi = DEFS.exposure("esi")
+    exposure = {"esi": esi, "esi_strict_route": esi.with_options(strict_route=True),
+                "esi_any_role": esi.with_options(any_role=True)}[option]
+    for event in ("Spinal cord infarction", "Paraplegia", "Meningitis fungal", "Nausea", "spinal_cord_ischaemia",
+                  "cns_infection", "lower_limb_neuro"):
+        group = DEFS.events.get(event) or single_pt(event)
+        s = analysis.signal(store, Selection(exposure=exposure, event=group))
+        expected = truth["pairs"][f"{option}|{event}"]
+        assert {k: s[k] for k in "abcd"} == {k: expected[k] for k in "abcd"}, (option, event)
+
+
+def test_count_matches_truth(synth_store):
+    truth, store = synth_store
+    c = analysis.count(store, Selection())
+    assert c["n_cases"] == truth["current_cases"]
+    assert {str(y): n for y, n in c["by_year"].items()} == truth["cases_per_received_year"]
+    exposed = analysis.count(store, Selection(exposure=DEFS.exposure("esi")))
+    assert exposed["n_cases"] == truth["exposed_cases"]["esi"]
+
+
+def test_planted_signals_are_found_and_null_pairs_are_not(synth_store):
+    truth, store = synth_store
+    esi = DEFS.exposure("esi")
+    for key, pair in truth["pairs"].items():
+        if not key.startswith("esi|") or pair["a"] < 3:
+            continue
+        group = DEFS.events.get(pair["event"]) or single_pt(pair["event"])
+        s = analysis.signal(store, Selection(exposure=esi, event=group))
+        if pair["planted"]:  # IC and EBGM are defined for every cell; PRR/ROR not when c = 0
+            assert s["ic_signal"] and s["ebgm_signal"], (key, s["ic025"], s["eb05"])
+        else:  # the conservative criteria; a single 95% interval (ROR025 > 1, IC025 > 0) flags ~2.5% of nulls
+            assert not (s["ebgm_signal"] or s["evans"]), key
+
+
+def test_outbreak_exclusion(synth_store):
+    truth, store = synth_store
+    sel = Selection(exposure=DEFS.exposure("esi"), event=DEFS.event("cns_infection"))
+    with_outbreak = analysis.count(store, sel)["n_cases"]
+    without = analysis.count(store, replace(sel, filters=Filters(exclude_outbreak=True)))["n_cases"]
+    assert with_outbreak == truth["pairs"]["esi|cns_infection"]["a"] and without < with_outbreak / 3
+
+
+def test_onset_of_planted_events_is_early(synth_store):
+    _, store = synth_store
+    res = analysis.time_to_onset(store, Selection(exposure=DEFS.exposure("esi"), event=DEFS.event("paralysis")))
+    assert res["n"] >= 3 and res["median"] <= 3 and res["shape"] < 1.5
+    assert (res["days"]["onset_days"] >= 0).all()
+
+
+def test_screening_ranks_planted_events_first(synth_store):
+    _, store = synth_store
+    ranked = analysis.screen_events(store, Selection(exposure=DEFS.exposure("esi")), rank_by="ic025")
+    top = set(ranked["pt"].head(10))
+    assert {"Meningitis fungal", "Paraplegia"} <= top or {"Spinal cord infarction"} <= top
+    ingredients = analysis.screen_ingredients(
+        store, Selection(exposure=DEFS.exposure("esi"), event=DEFS.event("cns_infection")), rank_by="ic025")
+    assert ingredients["ingredient"].iloc[0] == "methylprednisolone"
+
+
+def test_comparator_changes_the_reference_group(synth_store):
+    _, store = synth_store
+    sel = Selection(exposure=DEFS.exposure("esi"), event=DEFS.event("paralysis"))
+    everyone = analysis.signal(store, sel)
+    active = analysis.signal(store, replace(sel, comparator=DEFS.exposure("esi_other_routes")))
+    assert active["a"] == everyone["a"] and active["b"] == everyone["b"]
+    assert active["c"] + active["d"] < everyone["c"] + everyone["d"]
+
+
+# ---- hand-made fixtures: one per filter ----------------------------------------------------------------------
+
+def _drug(pid, cid, seq, name, route, role="PS", dose=""):
+    return {"primaryid": pid, "caseid": cid, "drug_seq": seq, "role_cod": role, "drugname": name, "route": route,
+            "dose_vbm": dose, "prod_ai": ""}
+
+
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory):
+    work = tmp_path_factory.mktemp("fx")
+    demo = [
+        report("11", "1", "1", "20200110", sex="F", age="30", age_cod="YR", reporter_country="US", occp_cod="MD",
+               rept_cod="EXP", event_dt="20200101"),
+        report("21", "2", "1", "20200210", sex="M", age="70", age_cod="YR", reporter_country="GB", occp_cod="CN",
+               rept_cod="DIR", event_dt="20200201"),
+        report("31", "3", "1", "20200310", sex="F", age="50", age_cod="YR", reporter_country="US", occp_cod="PH",
+               rept_cod="PER", event_dt="201912"),
+        report("41", "4", "1", "20200315", sex="", age="", reporter_country="US", occp_cod="MD", rept_cod="EXP"),
+    ]
+    drug = [
+        _drug("11", "1", "1", "DEPO-MEDROL", "Epidural"),
+        _drug("21", "2", "1", "KENALOG-40", "Unknown", dose="40 MG TRANSFORAMINAL"),
+        _drug("31", "3", "1", "DECADRON", "Epidural", role="C"),
+        _drug("41", "4", "1", "DECADRON", "Oral"),
+        _drug("41", "4", "2", "XYLOCAINE", "Epidural", role="SS"),
+    ]
+    reac = [{"primaryid": p, "caseid": c, "pt": "Paraplegia"} for p, c in (("11", "1"), ("21", "2"), ("31", "3"))]
+    outc = [{"primaryid": "11", "caseid": "1", "outc_cod": "HO"}, {"primaryid": "21", "caseid": "2", "outc_cod": "DE"}]
+    ther = [{"primaryid": "11", "caseid": "1", "dsg_drug_seq": "1", "start_dt": "20191230"}]
+    z = write_quarter(work, "2020q1", {"demo": demo, "drug": drug, "reac": reac, "outc": outc, "ther": ther})
+    load([z], work / "f.duckdb")
+    store = analysis.Store.open(work / "f.duckdb")
+    yield store
+    store.close()
+
+
+def n_cases(store, **kw):
+    filters = kw.pop("filters", Filters())
+    return analysis.count(store, Selection(filters=filters, **kw))["n_cases"]
+
+
+def test_exposure_definition_and_options_by_hand(fixture_store):
+    esi = DEFS.exposure("esi")
+    assert n_cases(fixture_store, exposure=esi) == 2  # case 1 by route, case 2 by verbatim text; case 3 is role C
+    assert n_cases(fixture_store, exposure=esi.with_options(strict_route=True)) == 1
+    assert n_cases(fixture_store, exposure=esi.with_options(any_role=True)) == 3
+    assert n_cases(fixture_store, exposure=esi.with_options(roles=("C",))) == 1
+    assert n_cases(fixture_store, exposure=ingredient_exposure("dexamethasone")) == 1  # case 4 (PS); case 3 is C
+    assert n_cases(fixture_store, exposure=ingredient_exposure("dexamethasone", "Oral")) == 1
+    assert n_cases(fixture_store, exposure=DEFS.exposure("epidural_non_steroid")) == 1  # xylocaine SS
+    assert n_cases(fixture_store, exposure=DEFS.exposure("esi_other_routes")) == 1  # oral decadron
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(), 4),
+        (Filters(received_from=date(2020, 2, 1)), 3),
+        (Filters(received_to=date(2020, 2, 10)), 2),
+        (Filters(event_from=date(2020, 1, 15)), 1),
+        (Filters(event_to=date(2019, 12, 31)), 1),
+        (Filters(sexes=("F",)), 2),
+        (Filters(sexes=("F", "M")), 3),
+        (Filters(age_bands=("18-44",)), 1),
+        (Filters(age_bands=("45-64", "65-74")), 2),
+        (Filters(countries=("GB",)), 1),
+        (Filters(occupations=("MD",)), 2),
+        (Filters(report_types=("DIR", "PER")), 2),
+        (Filters(serious_only=True), 2),
+        (Filters(outcome_codes=("DE",)), 1),
+    ],
+)
+def test_each_filter_by_hand(fixture_store, filters, expected):
+    assert n_cases(fixture_store, filters=filters) == expected
+
+
+def test_event_filter_and_single_pt(fixture_store):
+    assert n_cases(fixture_store, event=single_pt("PARAPLEGIA")) == 3  # case-insensitive
+    assert n_cases(fixture_store, event=DEFS.event("paralysis"), exposure=DEFS.exposure("esi")) == 2
+
+
+def test_listing_case_and_onset(fixture_store):
+    esi = DEFS.exposure("esi")
+    page, total = analysis.listing(fixture_store, Selection(exposure=esi), sort="age_years", descending=True, limit=1)
+    assert total == 2 and list(page["caseid"]) == ["2"]
+    page, _ = analysis.listing(fixture_store, Selection(exposure=esi), sort="age_years", descending=False, limit=5)
+    assert list(page["caseid"]) == ["1", "2"] and "DEPO-MEDROL (Epidural)" in page["exposure_drugs"].iloc[0]
+    parts = analysis.case(fixture_store, "4")
+    assert list(parts["drugs"]["drugname"]) == ["DECADRON", "XYLOCAINE"]
+    assert list(parts["versions"]["primaryid"]) == ["41"]
+    onset = analysis.time_to_onset(fixture_store, Selection(exposure=esi, event=single_pt("Paraplegia")))
+    assert onset["n"] == 1 and onset["median"] == 2.0  # 2019-12-30 -> 2020-01-01
+
+
+def test_bad_definitions_and_filters(tmp_path):
+    with pytest.raises(DefinitionError, match="unknown exposure 'nope'"):
+        DEFS.exposure("nope")
+    (tmp_path / "x.toml").write_text("[broken\n")
+    with pytest.raises(DefinitionError, match="does not parse as TOML"):
+        load_definitions(tmp_path)
+    with pytest.raises(SelectionError, match="adjacent"):
+        from explorer.selection import _age_range
+
+        _age_range(("0-17", "65-74"), DEFS)

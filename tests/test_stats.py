@@ -1,0 +1,125 @@
+"""Disproportionality: hand-computed answers, zero cells, vigipy, DuMouchel's formulas, and the prior fit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from explorer.stats import Prior, disproportionality, ebgm, fit_prior, information_component, prr, ror
+
+
+def test_classic_two_by_two():
+    m = disproportionality([20], [980], [200], [98800])
+    assert round(m["prr"][0], 2) == 9.9
+    assert (round(m["prr_lower"][0], 2), round(m["prr_upper"][0], 2)) == (6.28, 15.61)
+    assert round(m["ror"][0], 2) == 10.08
+    assert (round(m["ror_lower"][0], 2), round(m["ror_upper"][0], 2)) == (6.34, 16.03)
+    assert m["evans"][0] and m["ror_signal"][0]
+    # expected = (a+b)(a+c)/n
+    assert m["expected"][0] == pytest.approx(1000 * 220 / 100000)
+    # Yates chi-square, by hand
+    n, a, b, c, d = 100000, 20, 980, 200, 98800
+    assert m["chi2_yates"][0] == pytest.approx(n * (abs(a * d - b * c) - n / 2) ** 2 / (1000 * 99000 * 220 * 99780))
+
+
+def test_zero_cells_are_explicit():
+    m = disproportionality([0, 5, 5], [10, 0, 10], [5, 5, 0], [100, 100, 100])
+    assert math.isnan(m["prr"][0]) and math.isnan(m["ror"][0])  # a = 0
+    assert m["prr"][1] == pytest.approx((5 / 5) / (5 / 105)) and math.isnan(m["ror"][1])  # b = 0: ROR undefined
+    assert math.isnan(m["prr"][2]) and math.isnan(m["ror"][2])  # c = 0
+    assert all(np.isfinite(m["ic"])) and not m["evans"][0] and not m["evans"][2]
+
+
+def test_information_component_by_hand():
+    ic = information_component([5], [1.0])
+    assert ic["ic"][0] == pytest.approx(math.log2(5.5 / 1.5))
+    from scipy.stats import gamma
+
+    assert ic["ic025"][0] == pytest.approx(math.log2(gamma.ppf(0.025, 5.5, scale=1 / 1.5)))
+    assert ic["ic025"][0] < ic["ic"][0] < ic["ic975"][0]
+
+
+def test_prr_and_ror_agree_with_vigipy():
+    vigipy = pytest.importorskip("vigipy")
+    rng = np.random.default_rng(3)
+    rows = [(f"drug{i}", f"event{j}", int(rng.integers(1, 60))) for i in range(12) for j in range(15)]
+    table = pd.DataFrame(rows, columns=["name", "AE", "count"])
+    container = vigipy.convert(table)
+    kw = {"min_events": 1, "decision_metric": "rank", "decision_thres": 10_000, "ranking_statistic": "CI"}
+    theirs_prr = vigipy.prr(container, **kw).all_signals
+    theirs_ror = vigipy.ror(container, **kw).all_signals
+    n = table["count"].sum()
+    merged = theirs_prr.merge(theirs_ror, on=["Product", "Adverse Event"], suffixes=("", "_ror"))
+    a = merged["Count"].to_numpy()
+    row, col = merged["product margin"].to_numpy(), merged["event margin"].to_numpy()
+    ours_prr = prr(a, row - a, col - a, n - row - col + a)
+    ours_ror = ror(a, row - a, col - a, n - row - col + a)
+    assert len(merged) == 180
+    np.testing.assert_allclose(ours_prr["prr"], merged["PRR"], rtol=1e-9)
+    np.testing.assert_allclose(ours_prr["prr_lower"], merged["CI Lower"], rtol=1e-6)
+    np.testing.assert_allclose(ours_ror["ror"], merged["ROR"], rtol=1e-9)
+    np.testing.assert_allclose(ours_ror["ror_upper"], merged["CI Upper_ror"], rtol=1e-6)
+
+
+def _posterior_by_integration(n, e, prior: Prior):
+    """E[log lambda] and the 5th/95th percentiles of DuMouchel's posterior, by brute-force numerical integration."""
+    from scipy import special, stats
+
+    log_lam = np.linspace(-400, 12, 2_000_001)  # Gamma(0.2) has a long left tail in log-lambda
+    lam = np.exp(log_lam)
+    dens = (prior.p * stats.gamma.pdf(lam, prior.alpha1, scale=1 / prior.beta1)
+            + (1 - prior.p) * stats.gamma.pdf(lam, prior.alpha2, scale=1 / prior.beta2))
+    log_post = np.log(dens + 1e-300) + n * np.log(lam * e) - lam * e - special.gammaln(n + 1)
+    w = np.exp(log_post - log_post.max()) * lam  # density in log-lambda
+    w /= w.sum()
+    cdf = np.cumsum(w)
+    return (float(np.sum(w * log_lam)), float(np.exp(np.interp(0.05, cdf, log_lam))),
+            float(np.exp(np.interp(0.95, cdf, log_lam))))
+
+
+@pytest.mark.parametrize(("n", "e"), [(0, 0.5), (1, 0.05), (3, 0.2), (12, 1.5), (40, 35.0)])
+def test_ebgm_matches_dumouchels_posterior(n, e):
+    prior = Prior(0.2, 0.1, 2.0, 4.0, 1 / 3)
+    ours = ebgm([n], [e], prior)
+    elog, q05, q95 = _posterior_by_integration(n, e, prior)
+    assert ours["ebgm"][0] == pytest.approx(math.exp(elog), rel=1e-3)
+    assert ours["eb05"][0] == pytest.approx(q05, rel=2e-3)
+    assert ours["eb95"][0] == pytest.approx(q95, rel=2e-3)
+
+
+@pytest.mark.parametrize("true", [Prior(0.2, 0.1, 2.0, 4.0, 1 / 3), Prior(0.3, 0.05, 3.0, 3.0, 0.1)],
+                         ids=["dumouchel-1999", "rare-signals"])
+def test_prior_fit_recovers_known_hyperparameters(true):
+    """Pairs drawn from the model (lambda from the mixture, N ~ Poisson(lambda E)); only pairs with N >= 1 seen."""
+    rng = np.random.default_rng(11)
+    m = 120_000
+    e = np.exp(rng.normal(-1.0, 1.2, m))
+    first = rng.random(m) < true.p
+    lam = np.where(first, rng.gamma(true.alpha1, 1 / true.beta1, m), rng.gamma(true.alpha2, 1 / true.beta2, m))
+    n = rng.poisson(lam * e)
+    fitted, report = fit_prior(n, e)
+    assert report["pairs"] == int((n > 0).sum())
+    assert fitted.alpha1 == pytest.approx(true.alpha1, rel=0.4)  # a 5-parameter mixture: loose on the tail shape
+    assert fitted.alpha1 / fitted.beta1 == pytest.approx(true.alpha1 / true.beta1, rel=0.3)
+    assert fitted.alpha2 / fitted.beta2 == pytest.approx(true.alpha2 / true.beta2, rel=0.15)
+    assert fitted.p == pytest.approx(true.p, abs=0.05)
+    seen = n > 0  # what matters: the fitted prior scores pairs as the true prior does
+    log_ratio = np.log(ebgm(n[seen], e[seen], fitted)["ebgm"] / ebgm(n[seen], e[seen], true)["ebgm"])
+    assert np.median(np.abs(log_ratio)) < 0.02 and np.percentile(np.abs(log_ratio), 95) < 0.05
+
+
+def test_ebgm_against_vigipy_gps_at_a_fixed_prior():
+    vigipy = pytest.importorskip("vigipy")
+    rng = np.random.default_rng(5)
+    rows = [(f"drug{i}", f"event{j}", int(rng.integers(1, 30))) for i in range(10) for j in range(12)]
+    table = pd.DataFrame(rows, columns=["name", "AE", "count"])
+    prior = Prior(0.2, 0.1, 2.0, 4.0, 1 / 3)
+    res = vigipy.gps(vigipy.convert(table), min_events=1, decision_metric="rank", decision_thres=10_000,
+                     prior_param=[prior.alpha1, prior.beta1, prior.alpha2, prior.beta2, prior.p],
+                     ranking_statistic="log2").all_signals
+    ebgm_col = next(c for c in res.columns if c.lower() in ("ebgm", "ebgm "))
+    ours = ebgm(res["Count"].to_numpy(), res["Expected Count"].to_numpy(), prior)
+    np.testing.assert_allclose(ours["ebgm"], res[ebgm_col].to_numpy(), rtol=1e-4)
