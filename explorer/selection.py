@@ -17,6 +17,7 @@ from explorer.definitions import Definitions, EventGroup, Exposure, load_definit
 from explorer.errors import ExplorerError
 
 MACROS = Path(__file__).resolve().parent.parent / "queries" / "macros" / "selection.sql"
+MATERIALIZE = MACROS.with_name("materialize.sql")
 
 
 class SelectionError(ExplorerError):
@@ -148,11 +149,20 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
         **_exposure_values("e", selection.exposure), **_exposure_values("k", selection.comparator),
     }
     types = {name: t for t, names in _TYPES.items() for name in names}
+    key = (id(con), repr(sorted(values.items(), key=lambda kv: kv[0])))
+    if _BOUND.get(id(con)) == key:
+        return  # this connection already holds exactly these values
     for name, value in values.items():
         sql_type = types.get(name, "VARCHAR[]")
         # the variable name comes from this fixed list; the value is bound
         con.execute(f"SET VARIABLE f_{name} = $v::{sql_type}", {"v": value})
     ensure_macros(con)
+    con.execute(MATERIALIZE.read_text(encoding="utf-8"))
+    _BOUND[id(con)] = key
+
+
+_BOUND: dict[int, tuple] = {}
+"""The values last bound on each connection (by id), so that a run of queries on one selection binds once."""
 
 
 def ensure_macros(con) -> None:

@@ -130,6 +130,9 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
         q1 = special.gammaincinv(a1, p) / b1
         q2 = special.gammaincinv(a2, p) / b2
         lo, hi = np.log(np.minimum(q1, q2)), np.log(np.maximum(q1, q2))
+        # where one component carries (almost) all the posterior weight, its quantile is the answer
+        lo, hi = np.where(q > 1 - 1e-12, np.log(q1), lo), np.where(q > 1 - 1e-12, np.log(q1), hi)
+        lo, hi = np.where(q < 1e-12, np.log(q2), lo), np.where(q < 1e-12, np.log(q2), hi)
         open_ = np.flatnonzero(hi - lo > 1e-9)
         lo_o, hi_o = lo[open_], hi[open_]
         qo, a1o, b1o, a2o, b2o = q[open_], a1[open_], b1[open_], a2[open_], b2[open_]
@@ -138,7 +141,7 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
         c2 = a2o * np.log(b2o) - special.gammaln(a2o)
         x = (lo_o + hi_o) / 2
         act = np.arange(len(x))  # elements still iterating
-        for _ in range(60):
+        for _ in range(50):
             xa, la, ha = x[act], lo_o[act], hi_o[act]
             qa, a1a, b1a, a2a, b2a = qo[act], a1o[act], b1o[act], a2o[act], b2o[act]
             lam = np.exp(xa)
@@ -197,7 +200,10 @@ def fit_prior(a, expected) -> tuple[Prior, dict]:
         return Prior.default(), {"pairs": pairs, "converged": False, "note": "too few pairs: default prior"}
     n, e, w = squash(n, e)
 
+    bounds = [(-10, 10)] * 4 + [(-12, 12)]
+
     def unpack(x):
+        x = np.clip(x, [b[0] for b in bounds], [b[1] for b in bounds])  # the same box for both optimizers
         return np.exp(x[0]), np.exp(x[1]), np.exp(x[2]), np.exp(x[3]), special.expit(x[4])
 
     def nll(x):
@@ -211,10 +217,11 @@ def fit_prior(a, expected) -> tuple[Prior, dict]:
     x0 = np.array([np.log(d.alpha1), np.log(d.beta1), np.log(d.alpha2), np.log(d.beta2), special.logit(d.p)])
     simplex = optimize.minimize(nll, x0, method="Nelder-Mead",
                                 options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6})
-    polish = optimize.minimize(nll, simplex.x, method="L-BFGS-B", bounds=[(-10, 10)] * 4 + [(-12, 12)])
+    start = np.clip(simplex.x, [b[0] for b in bounds], [b[1] for b in bounds])
+    polish = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
     best = polish if polish.fun <= simplex.fun else simplex
     a1, b1, a2, b2, p = unpack(best.x)
-    at_bound = bool(np.any(np.abs(best.x[:4]) >= 9.99))
+    at_bound = bool(np.any(np.abs(np.clip(best.x[:4], -10, 10)) >= 9.99))
     return Prior(a1, b1, a2, b2, p), {"pairs": pairs, "points": int(len(n)),
                                       "converged": bool(simplex.success or polish.success) and not at_bound,
                                       "log_likelihood": float(-best.fun)}

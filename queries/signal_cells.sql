@@ -1,10 +1,13 @@
 -- name: signal_cells
 -- title: 2x2 cells of the selection: exposed/reference cases with/without the event (case counts)
 -- parameters: none (uses the bound selection)
-WITH e AS (SELECT caseid FROM exposed_cases()),
-     r AS (SELECT caseid FROM reference_cases()),
-     v AS (SELECT caseid FROM event_cases())
-SELECT (SELECT count(*) FROM e SEMI JOIN v ON e.caseid = v.caseid) AS a,
-       (SELECT count(*) FROM e ANTI JOIN v ON e.caseid = v.caseid) AS b,
-       (SELECT count(*) FROM r SEMI JOIN v ON r.caseid = v.caseid) AS c,
-       (SELECT count(*) FROM r ANTI JOIN v ON r.caseid = v.caseid) AS d
+WITH n AS (
+    SELECT (SELECT count(*) FROM _exposed) AS n_exposed,
+           (SELECT count(*) FROM _exposed SEMI JOIN _event USING (caseid)) AS a,
+           CASE WHEN getvariable('f_has_comparator') THEN (SELECT count(*) FROM _comparator)
+                ELSE (SELECT n_population FROM _counts) - (SELECT count(*) FROM _exposed) END AS n_reference,
+           CASE WHEN getvariable('f_has_comparator')
+                THEN (SELECT count(*) FROM _comparator SEMI JOIN _event USING (caseid))
+                ELSE (SELECT count(*) FROM _event ANTI JOIN _exposed USING (caseid)) END AS c
+)
+SELECT a, n_exposed - a AS b, c, n_reference - c AS d FROM n

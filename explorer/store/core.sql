@@ -103,8 +103,11 @@ LEFT JOIN route_map rm ON rm.route = d.route
 LEFT JOIN prod_ai_map pm ON pm.prod_ai = d.prod_ai
 LEFT JOIN drugname_map nm ON nm.drugname = d.drugname;
 
+-- One row per ingredient of a drug row, sorted by ingredient, with what exposure definitions test (role, route,
+-- verbatim text), so that matching an exposure reads only its ingredients' rows.
 CREATE OR REPLACE TABLE drug_ingredients AS
-SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, unnest(ingredients) AS ingredient
+SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, unnest(ingredients) AS ingredient, drugname,
+       lower(concat_ws(' ', dose_vbm, drugname)) AS verbatim, ingredients AS drug_ingredients
 FROM drugs
 ORDER BY ingredient;
 

@@ -1,6 +1,13 @@
 -- Table macros of the selection. They read the session variables bound by explorer.selection.bind():
 -- f_* filters on cases, f_e_* the exposure, f_k_* the comparator, f_event_pts the event's PTs (lower case).
 
+-- The materialized case sets (filled by materialize.sql); created empty first so that the macros can refer to them.
+CREATE TEMP TABLE IF NOT EXISTS _exposed (caseid VARCHAR);
+CREATE TEMP TABLE IF NOT EXISTS _event (caseid VARCHAR);
+CREATE TEMP TABLE IF NOT EXISTS _comparator (caseid VARCHAR);
+CREATE TEMP TABLE IF NOT EXISTS _selected (caseid VARCHAR);
+CREATE TEMP TABLE IF NOT EXISTS _counts (n_population BIGINT);
+
 -- Current cases that pass the filters.
 CREATE OR REPLACE TEMP MACRO population() AS TABLE
 SELECT c.*
@@ -26,47 +33,53 @@ WHERE (getvariable('f_received_from') IS NULL OR c.received_date >= getvariable(
           AND list_contains(getvariable('f_outbreak_pts'), r.pt_key)
           AND oc.received_date BETWEEN getvariable('f_outbreak_from') AND getvariable('f_outbreak_to')));
 
--- Drug rows that match an exposure definition (prefix e = exposure, k = comparator).
+-- Drug rows that match an exposure definition (prefix e = exposure, k = comparator). Definitions that name
+-- ingredients read only those ingredients' rows of drug_ingredients (sorted by ingredient); the others scan drugs.
 CREATE OR REPLACE TEMP MACRO matching_drugs(ing, xing, routes, xroutes, terms, xterms, roles) AS TABLE
-SELECT d.caseid, d.primaryid, d.drug_seq, d.role_cod, d.route_canonical, d.drugname, d.dose_vbm, d.ingredients
-FROM drugs d
-WHERE (len(ing) = 0 OR list_has_any(d.ingredients, ing))
-  AND (len(xing) = 0 OR NOT list_has_any(d.ingredients, xing))
-  AND ((len(routes) = 0 AND terms = '')
-       OR coalesce(list_contains(routes, d.route_canonical), false)
-       OR (terms <> '' AND regexp_matches(lower(concat_ws(' ', d.dose_vbm, d.drugname)), terms)))
-  AND NOT (coalesce(list_contains(xroutes, d.route_canonical), false)
-       OR (xterms <> '' AND regexp_matches(lower(concat_ws(' ', d.dose_vbm, d.drugname)), xterms)))
-  AND (len(roles) = 0 OR list_contains(roles, d.role_cod));
+SELECT DISTINCT m.caseid, m.primaryid, m.drug_seq, m.role_cod, m.route_canonical, m.drugname
+FROM (
+    SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, drugname, verbatim, drug_ingredients AS ings
+    FROM drug_ingredients
+    WHERE len(ing) > 0 AND ingredient IN (SELECT unnest(ing))
+    UNION ALL
+    SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, drugname,
+           lower(concat_ws(' ', dose_vbm, drugname)) AS verbatim, ingredients AS ings
+    FROM drugs
+    WHERE len(ing) = 0
+) m
+WHERE ((len(routes) = 0 AND terms = '')
+       OR coalesce(list_contains(routes, m.route_canonical), false)
+       OR (terms <> '' AND regexp_matches(m.verbatim, terms)))
+  AND NOT (coalesce(list_contains(xroutes, m.route_canonical), false)
+       OR (xterms <> '' AND regexp_matches(m.verbatim, xterms)))
+  AND (len(roles) = 0 OR list_contains(roles, m.role_cod))
+  AND NOT list_has_any(m.ings, xing);
 
 CREATE OR REPLACE TEMP MACRO exposure_drugs() AS TABLE
 SELECT * FROM matching_drugs(getvariable('f_e_ing'), getvariable('f_e_xing'), getvariable('f_e_routes'),
                              getvariable('f_e_xroutes'), getvariable('f_e_terms'), getvariable('f_e_xterms'),
                              getvariable('f_e_roles'));
 
--- Cases of the population exposed to the exposure.
-CREATE OR REPLACE TEMP MACRO exposed_cases() AS TABLE
-SELECT DISTINCT caseid FROM exposure_drugs() WHERE caseid IN (SELECT caseid FROM population());
+CREATE OR REPLACE TEMP MACRO comparator_drugs() AS TABLE
+SELECT * FROM matching_drugs(getvariable('f_k_ing'), getvariable('f_k_xing'), getvariable('f_k_routes'),
+                             getvariable('f_k_xroutes'), getvariable('f_k_terms'), getvariable('f_k_xterms'),
+                             getvariable('f_k_roles'));
 
--- Cases of the population with the event.
-CREATE OR REPLACE TEMP MACRO event_cases() AS TABLE
-SELECT DISTINCT r.caseid FROM reactions r
-WHERE list_contains(getvariable('f_event_pts'), r.pt_key) AND r.caseid IN (SELECT caseid FROM population());
+-- The selection's case sets, materialized once per bind by selection.py (queries/macros/materialize.sql):
+-- _exposed, _event, _comparator (the comparator's cases, not exposed), _selected, and _counts (n_population).
+CREATE OR REPLACE TEMP MACRO exposed_cases() AS TABLE SELECT caseid FROM _exposed;
+CREATE OR REPLACE TEMP MACRO event_cases() AS TABLE SELECT caseid FROM _event;
 
--- The reference group of the 2x2: the comparator's cases not exposed, or else every other case.
-CREATE OR REPLACE TEMP MACRO reference_cases() AS TABLE
-SELECT caseid FROM population()
-WHERE caseid NOT IN (SELECT caseid FROM exposed_cases())
-  AND (NOT getvariable('f_has_comparator') OR caseid IN (
-        SELECT caseid FROM matching_drugs(getvariable('f_k_ing'), getvariable('f_k_xing'), getvariable('f_k_routes'),
-                                          getvariable('f_k_xroutes'), getvariable('f_k_terms'),
-                                          getvariable('f_k_xterms'), getvariable('f_k_roles'))));
-
--- The cases the selection is about: population, exposed (if an exposure is set), with the event (if one is set).
+-- The cases the selection is about: exposed (if an exposure is set) with the event (if one is set), filtered.
 CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE
-SELECT p.* FROM population() p
-WHERE (NOT getvariable('f_has_exposure') OR p.caseid IN (SELECT caseid FROM exposed_cases()))
-  AND (NOT getvariable('f_has_event') OR p.caseid IN (SELECT caseid FROM event_cases()));
+SELECT c.* FROM cases c WHERE c.caseid IN (SELECT caseid FROM _selected);
+
+-- The reference group of the 2x2: the comparator's cases not exposed, or else every other case of the population.
+CREATE OR REPLACE TEMP MACRO reference_cases() AS TABLE
+SELECT caseid FROM _comparator WHERE getvariable('f_has_comparator')
+UNION ALL
+SELECT caseid FROM population()
+WHERE NOT getvariable('f_has_comparator') AND caseid NOT IN (SELECT caseid FROM _exposed);
 
 -- Age band of an age in years, from the bands of filters.toml.
 CREATE OR REPLACE TEMP MACRO age_band(age) AS coalesce(
