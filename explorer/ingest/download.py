@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import urllib.error
 import urllib.request
@@ -14,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from explorer.errors import DownloadError
+from explorer.ingest.sources import sha256_file
 from explorer.quarters import zip_name
 
 FDA_BASE_URL = "https://fis.fda.gov/content/Exports/"
@@ -25,14 +25,6 @@ def known_zips() -> dict[str, tuple[int, str]]:
     """{zip name: (size, sha256)} for the FDA zips in the shipped manifest (2012Q4 on)."""
     text = resources.files("explorer.ingest").joinpath("fda_zip_manifest.csv").read_text(encoding="utf-8")
     return {r["filename"].lower(): (int(r["size_bytes"]), r["sha256"]) for r in csv.DictReader(text.splitlines())}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_zip(path: Path, name: str | None = None) -> None:
@@ -55,7 +47,7 @@ def verify_zip(path: Path, name: str | None = None) -> None:
     known = known_zips().get((name or path.name).lower())
     if known:
         size, sha = known
-        if path.stat().st_size != size or _sha256(path) != sha:
+        if path.stat().st_size != size or sha256_file(path) != sha:
             raise DownloadError(f"{path}: size or sha256 differs from FDA's published zip")
 
 

@@ -57,7 +57,8 @@ def _quarter_of(match: re.Match, year_group: int = 2) -> str:
     return quarter_name(2000 + yy, int(match.group(year_group + 1)))
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -117,7 +118,7 @@ def scan_zip(path: Path) -> list[Quarter]:
     m = ZIP_FILE.fullmatch(path.name)
     if m and quarter_name(int(m.group(1)), int(m.group(2))) not in quarters:
         raise InputError(path, f"zip is named for {m.group(1)}q{m.group(2)} but holds {', '.join(sorted(quarters))}")
-    digest = _sha256_file(path)
+    digest = sha256_file(path)
     for q in quarters.values():
         q.sha256 = digest
         q.synthetic = synthetic
@@ -149,7 +150,7 @@ def scan_folder(path: Path) -> list[Quarter]:
     for q in quarters.values():
         h = hashlib.sha256()
         for tf in sorted([*q.files.values(), *q.deleted], key=lambda t: t.name):
-            h.update(os.path.basename(tf.name).encode() + b"\0" + _sha256_file(Path(tf.name)).encode())
+            h.update(os.path.basename(tf.name).encode() + b"\0" + sha256_file(Path(tf.name)).encode())
         q.sha256 = h.hexdigest()
         q.synthetic = synthetic
     found.extend(quarters.values())

@@ -62,17 +62,25 @@ SIGNAL_COLUMNS = ("a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper
                   "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95")
 
 
+def count_pairs(con) -> None:
+    """(Re)create the temp table ``pair_counts``: every ingredient-PT pair's case count with its margins."""
+    con.execute(next(s for s in _core_statements() if "TEMP TABLE pair_counts" in s))
+
+
+def pair_cells(con) -> tuple:
+    """The 2x2 cells (a, b, c, d) of every pair of ``pair_counts``, as float arrays."""
+    cols = con.execute("SELECT a, n_ingredient, n_pt, n FROM pair_counts").fetchnumpy()
+    a = cols["a"].astype(float)
+    return a, cols["n_ingredient"] - a, cols["n_pt"] - a, cols["n"] - cols["n_ingredient"] - cols["n_pt"] + a
+
+
 def _score_pairs(con, chunk: int = 500_000) -> None:
     """Fit DuMouchel's prior over every ingredient-PT pair and store every pair's measures in ``signal_pairs``.
 
     The prior is stored in ``ebgm_prior`` and refitted whenever the model is rebuilt (after every load that changes
     the data).
     """
-    cols = con.execute("SELECT a, n_ingredient, n_pt, n FROM pair_counts").fetchnumpy()
-    a = cols["a"].astype(float)
-    b = cols["n_ingredient"] - a
-    c = cols["n_pt"] - a
-    d = cols["n"] - cols["n_ingredient"] - cols["n_pt"] + a
+    a, b, c, d = pair_cells(con)
     prior, report = fit_prior(a, cells_expected(a, b, c, d))
     con.execute(
         "CREATE OR REPLACE TABLE ebgm_prior AS SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, "
