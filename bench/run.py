@@ -138,6 +138,13 @@ def main() -> None:
     if "--report-only" not in sys.argv:
         args = ["--quick"] if "--quick" in sys.argv else []
         subprocess.run([sys.executable, str(REPO / "bench" / "bench_ingest.py"), *args], check=True)
+        demo_db = REPO / "bench" / ".cache" / "demo.duckdb"
+        if demo_db.exists():
+            demo_db.unlink()
+        subprocess.run([sys.executable, "-m", "explorer", "load", str(REPO / "data" / "demo"), "--db", str(demo_db),
+                        "--quiet"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, str(REPO / "bench" / "bench_query.py"), "--db", str(demo_db), "--label",
+                        "query-demo"], check=True)
     write_report()
     print((REPO / "BENCHMARKS.md").read_text())
 

@@ -113,8 +113,13 @@ class _Cleaner:
             bad = {i for i, c in enumerate(map(bytes.count, lines, repeat(b"$"))) if c != want}
         if text.translate(None, _PLAIN):
             bad.update(i for i, ln in enumerate(lines) if ln.translate(None, _PLAIN))
-        if not _first_field_ok(lines[0] if lines else b"0$") or _BAD_KEY.search(text):
-            bad.update(i for i, ln in enumerate(lines) if not _first_field_ok(ln))
+        if lines and not _first_field_ok(lines[0]):
+            bad.add(0)
+        line, pos = 0, 0
+        for m in _BAD_KEY.finditer(text):  # usually none; each match is the newline before a line with a bad key
+            line += text.count(b"\n", pos, m.start()) + 1
+            pos = m.start() + 1
+            bad.add(line)
         return sorted(bad)
 
     def run(self, lines: list[bytes], text: bytes, first_line_no: int, final: bool) -> tuple[list[bytes] | None, int]:
