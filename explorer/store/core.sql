@@ -2,10 +2,12 @@
 -- Inputs prepared by build.py: temp tables route_map(route, route_canonical),
 -- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients).
 
+-- FAERS dates are YYYYMMDD, YYYYMM or YYYY; anything else (or a year outside 1900-2099) is NULL.
 CREATE OR REPLACE MACRO faers_date(s) AS CASE
-    WHEN regexp_full_match(s, '(19|20)\d{6}') THEN try_strptime(s, '%Y%m%d')::DATE
-    WHEN regexp_full_match(s, '(19|20)\d{4}') THEN try_strptime(s || '01', '%Y%m%d')::DATE
-    WHEN regexp_full_match(s, '(19|20)\d{2}') THEN try_strptime(s || '0101', '%Y%m%d')::DATE
+    WHEN s IS NULL OR left(s, 2) NOT IN ('19', '20') THEN NULL
+    WHEN length(s) = 8 THEN try_strptime(s, '%Y%m%d')::DATE
+    WHEN length(s) = 6 THEN try_strptime(s || '01', '%Y%m%d')::DATE
+    WHEN length(s) = 4 THEN try_strptime(s || '0101', '%Y%m%d')::DATE
 END;
 
 CREATE OR REPLACE MACRO faers_date_precision(s) AS CASE
