@@ -119,7 +119,8 @@ class _Cleaner:
         for m in _BAD_KEY.finditer(text):  # usually none; each match is the newline before a line with a bad key
             line += text.count(b"\n", pos, m.start()) + 1
             pos = m.start() + 1
-            bad.add(line)
+            if line < len(lines):  # (a match on the unterminated last line is the caller's to handle)
+                bad.add(line)
         return sorted(bad)
 
     def run(self, lines: list[bytes], text: bytes, first_line_no: int, final: bool) -> tuple[list[bytes] | None, int]:
