@@ -120,3 +120,9 @@ def test_bad_files_raise_one_line_errors(data, message):
 def test_header_only_file_has_no_rows():
     res, out = clean(REAC)
     assert res.rows == 0 and out == []
+
+
+def test_unterminated_last_line_with_a_bad_key():
+    # found by hypothesis: the last line, cut off and starting with a stray CR, is the truncation rule's to reject
+    res, out = clean(REAC + b"1$1$Nausea$\n\r2$2$Rash$")
+    assert out == ["1$1$Nausea$"] and "truncated" in res.rejects[0].reason and accounted(res)
