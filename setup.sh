@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything a fresh machine lacks: a Python >= 3.11 virtual environment in .venv with the pinned packages.
+# Install everything a fresh machine lacks: Debian's Chromium (for chart exports and browser tests) and a
+# Python >= 3.11 virtual environment in .venv with the pinned packages.
 # Usage: ./setup.sh          runtime packages
 #        ./setup.sh --dev    also the test, lint and benchmark packages
 # Safe to run again: it only installs what is missing.
@@ -18,6 +19,14 @@ if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
     else
         echo "setup.sh: Python's venv module is missing (apt-get install python3-venv)" >&2
         exit 1
+    fi
+fi
+# Chromium renders static chart exports (kaleido) and runs the browser tests
+if ! command -v chromium >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup.sh: Chromium is missing (apt-get install chromium); chart exports need it" >&2
     fi
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

@@ -347,7 +347,30 @@ def cmd_demo(args) -> int:
         print(f"loading the shipped demo data ({len(zips)} quarters) into {db} ...", file=sys.stderr)
         load(zips, db)
     _print_store(db)
-    return 0
+    if args.no_app:
+        return 0
+    return _run_app(db, args.port)
+
+
+def _run_app(db: Path, port: int) -> int:
+    import os
+    import subprocess
+
+    main_py = Path(__file__).resolve().parent / "app" / "main.py"
+    if not Path(db).exists():
+        raise ExplorerError(f"{db}: no database here; load data first (python -m explorer demo, or load ...)")
+    env = {**os.environ, "EXPLORER_DB": str(Path(db).resolve())}
+    print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)", file=sys.stderr)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(main_py), "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_app(args) -> int:
+    return _run_app(Path(args.db), args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -418,11 +441,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(p)
     p.set_defaults(func=cmd_signals)
 
-    p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and describe it",
+    p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and open the dashboard",
                        description="Load the shipped synthetic demo data into the database if it does not exist "
-                       "yet, then describe it.")
+                       "yet, describe it, then start the dashboard on it.")
     p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8501, help="dashboard port (default: %(default)s)")
+    p.add_argument("--no-app", action="store_true", help="only load and describe; do not start the dashboard")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("app", help="start the dashboard (Streamlit) on a database",
+                       description="Start the dashboard on a database, read-only. Several browser sessions can "
+                       "use it at once; a load that swaps the database file is picked up on the next interaction.")
+    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8501, help="port (default: %(default)s)")
+    p.set_defaults(func=cmd_app)
     return parser
 
 

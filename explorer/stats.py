@@ -127,8 +127,9 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
     def quantile(p: float) -> np.ndarray:
         # The mixture's p-quantile lies between its components' p-quantiles (its CDF is their weighted mean);
         # bisect on log(lambda) inside that bracket, only where the bracket is open.
-        q1 = special.gammaincinv(a1, p) / b1
-        q2 = special.gammaincinv(a2, p) / b2
+        tiny = np.finfo(float).tiny  # a component quantile can underflow to 0 (shape << 1, no case)
+        q1 = np.maximum(special.gammaincinv(a1, p) / b1, tiny)
+        q2 = np.maximum(special.gammaincinv(a2, p) / b2, tiny)
         lo, hi = np.log(np.minimum(q1, q2)), np.log(np.maximum(q1, q2))
         # where one component carries (almost) all the posterior weight, its quantile is the answer
         lo, hi = np.where(q > 1 - 1e-12, np.log(q1), lo), np.where(q > 1 - 1e-12, np.log(q1), hi)

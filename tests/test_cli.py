@@ -76,10 +76,10 @@ def test_locked_database(tmp_path):
 
 def test_demo_command_on_a_new_database(tmp_path, capsys):
     db = tmp_path / "demo.duckdb"
-    assert main(["demo", "--db", str(db)]) == 0
+    assert main(["demo", "--db", str(db), "--no-app"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("*** synthetic demo data — not FDA data ***") and "2025q4" in out
-    assert main(["demo", "--db", str(db)]) == 0  # a second run only describes
+    assert main(["demo", "--db", str(db), "--no-app"]) == 0  # a second run only describes
 
 
 def _commands():

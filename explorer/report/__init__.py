@@ -1,0 +1,1 @@
+"""Report layer: charts (DataFrame -> plotly figure), captions, and exports (PNG/SVG/PDF, CSV/XLSX)."""

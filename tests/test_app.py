@@ -1,0 +1,157 @@
+"""The dashboard: every page under AppTest on the demo data; exports and the SQL sandbox tested directly."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import analysis
+from explorer.definitions import load_definitions
+from explorer.report import charts, export
+from explorer.sandbox import SqlRefused, run_select
+from explorer.selection import Selection
+from explorer.store.loader import load
+
+from .conftest import REPO
+
+MAIN = str(REPO / "explorer" / "app" / "main.py")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("app") / "demo.duckdb"
+    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
+    return db
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("EXPLORER_DB", str(demo_db))
+
+    def make(page: str, **params):
+        at = AppTest.from_file(MAIN, default_timeout=60)
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.switch_page(f"views/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+        return at
+    return make
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_overview(app, demo_db):
+    at = app("overview")
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    assert metric(at, "Quarters loaded") == "88"
+    store = analysis.Store.open(demo_db)
+    n = store.con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    assert metric(at, "Current cases") == f"{n:,}"
+
+
+def test_explore_kpis_equal_the_query_layer(app, demo_db):
+    at = app("explore", exposure="esi", event_group="spinal_cord_ischaemia")
+    defs = load_definitions()
+    store = analysis.Store.open(demo_db)
+    c = analysis.count(store, Selection(exposure=defs.exposure("esi"), event=defs.event("spinal_cord_ischaemia")))
+    assert metric(at, "Cases") == f"{c['n_cases']:,}" and metric(at, "Deaths") == f"{c['n_deaths']:,}"
+    assert len(at.get("plotly_chart")) >= 7
+    assert at.query_params["event_group"] == "spinal_cord_ischaemia"
+
+
+def test_explore_filters_change_the_counts_and_the_url(app):
+    at = app("explore", exposure="esi", event_group="paralysis")
+    before = metric(at, "Cases")
+    at.sidebar.checkbox(key="serious").check().run()
+    assert not at.exception and at.query_params["serious"] == "1"
+    assert int(metric(at, "Cases").replace(",", "")) <= int(before.replace(",", ""))
+
+
+def test_empty_selection_is_explained(app):
+    at = app("explore", exposure="esi", pts="Spinal artery embolism")
+    assert any("No current case matches" in i.value for i in at.info)
+
+
+def test_signals_page(app):
+    at = app("signals", exposure="esi", event_group="spinal_cord_ischaemia")
+    assert at.table and at.dataframe
+    assert any("hypothesis-generating" in c.value for c in at.caption)
+
+
+def test_cases_page_opens_a_case(app):
+    at = app("cases", exposure="esi", event_group="paralysis", case="")
+    assert at.dataframe
+    listing = at.dataframe[0].value
+    first = listing["caseid"].iloc[0]
+    at2 = app("cases", exposure="esi", event_group="paralysis", case=first)
+    assert any(f"Case {first}" in h.value for h in at2.subheader)
+
+
+def test_onset_page(app):
+    at = app("onset", exposure="esi", event_group="paralysis")
+    assert metric(at, "Cases with an onset") and at.get("plotly_chart")
+
+
+def test_sql_page(app):
+    at = app("sql")
+    at.button(key="run").click().run()
+    assert not at.exception and at.dataframe
+    at.text_area(key="sql").set_value("DROP TABLE cases").run()
+    at.button(key="run").click().run()
+    assert any("only SELECT" in e.value for e in at.error)
+
+
+def test_chart_exports_are_real_files():
+    frame = pd.DataFrame({"year": [2019, 2020], "quarter": [1, 1], "n_serious": [3, 4], "n_non_serious": [1, 2],
+                          "n_cases": [4, 6]})
+    cap = charts.caption("synthetic demo data — not FDA data", "2004q1–2025q4", "esi; event spinal cord",
+                         synthetic=True)
+    fig = charts.cases_by_year(frame, cap, synthetic=True)
+    png = export.figure_bytes(fig, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width >= 2700 and height >= 1800  # 9 x 6 inches at 300 dpi
+    i = png.find(b"pHYs")
+    assert struct.unpack(">IIB", png[i + 4:i + 13]) == (11811, 11811, 1)  # 300 dpi
+    svg = export.figure_bytes(fig, "svg").decode()
+    assert svg.lstrip().startswith("<svg") and "synthetic" in svg.lower()
+    pdf = export.figure_bytes(fig, "pdf")
+    assert pdf.startswith(b"%PDF")
+
+
+def test_table_exports_carry_the_caption():
+    frame = pd.DataFrame({"year": [2019], "n_cases": [4]})
+    csv = export.csv_bytes(frame, "Source: test.", synthetic=True).decode()
+    assert csv.splitlines()[:3] == ["# synthetic demo data — not FDA data", "# Source: test.", "year,n_cases"]
+    xlsx = export.xlsx_bytes(frame, "Source: test.", synthetic=True)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
+        assert "xl/workbook.xml" in zf.namelist()
+    notes = pd.read_excel(io.BytesIO(xlsx), sheet_name="notes")
+    assert notes.iloc[0, 0] == "SYNTHETIC DEMO DATA — NOT FDA DATA"
+    assert pd.read_excel(io.BytesIO(xlsx), sheet_name="data")["n_cases"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [("DELETE FROM cases", "only SELECT"), ("SELECT 1; SELECT 2", "exactly one"),
+     ("ATTACH '/tmp/x.duckdb'", "only SELECT"), ("SELECT * FROM read_csv('/etc/passwd')", "disabled"),
+     ("INSTALL httpfs", "only SELECT"), ("COPY cases TO '/tmp/x.csv'", "only SELECT"),
+     ("SET enable_external_access = true", "only SELECT"), ("SELEC 1", "does not parse"),
+     ("SELECT count(*) FROM range(100000000000)", "time limit")],
+)
+def test_sql_sandbox_refuses(demo_db, sql, message):
+    with pytest.raises(SqlRefused, match=message):
+        run_select(demo_db, sql, seconds=1.5)
+
+
+def test_sql_sandbox_limits_rows(demo_db):
+    frame, more = run_select(demo_db, "SELECT * FROM cases", limit=7)
+    assert len(frame) == 7 and more
