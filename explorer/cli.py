@@ -300,6 +300,63 @@ def cmd_signals(args) -> int:
         store.close()
 
 
+def cmd_check(args) -> int:
+    import tomllib
+    from dataclasses import fields
+    from datetime import date
+
+    from explorer import analysis, claims
+    from explorer.definitions import EventGroup, Exposure, ingredient_exposure, single_pt
+    from explorer.report import evidence
+    from explorer.selection import Filters
+
+    text, db = args.text, args.db
+    exposures = events = filters = None
+    if args.from_file:
+        try:
+            spec = tomllib.loads(Path(args.from_file).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ExplorerError(f"{args.from_file}: no such file") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ExplorerError(f"{args.from_file}: does not parse as TOML ({e})") from None
+        try:
+            text = spec["text"]
+            db = args.db if args.db != DEFAULT_DB else spec.get("db", db)
+            exposures = [Exposure(**{k: tuple(v) if isinstance(v, list) else v for k, v in e.items()})
+                         for e in spec.get("exposure", [])]
+            events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])]
+            f = spec.get("filters", {})
+            known = {fl.name for fl in fields(Filters)}
+            filters = Filters(**{k: (date.fromisoformat(v) if k.endswith(("_from", "_to")) else
+                                     tuple(v) if isinstance(v, list) else v) for k, v in f.items() if k in known})
+        except (KeyError, TypeError, ValueError) as e:
+            raise ExplorerError(f"{args.from_file}: not a claim-check definition ({e})") from None
+    if text is None:
+        raise ExplorerError("give the claim text, or --from FILE")
+    store = analysis.Store.open(db, _definitions(args))
+    try:
+        defs = store.definitions
+        if args.exposure:
+            exposures = [defs.exposure(n) for n in args.exposure]
+        if args.ingredient:
+            exposures = (exposures or []) + [ingredient_exposure(i) for i in args.ingredient]
+        if args.event_group or args.event:
+            events = [defs.event(n) for n in (args.event_group or [])] + [single_pt(p) for p in (args.event or [])]
+        report = claims.check(store, text, exposures, events, filters)
+        if args.pack:
+            written = evidence.write_pack(report, args.pack, str(Path(db).resolve()))
+            print(f"evidence pack: {len(written)} files in {args.pack}", file=sys.stderr)
+        if args.format == "json":
+            print(evidence.to_json(report))
+        elif args.format == "html":
+            print(evidence.to_html(report, with_charts=False))
+        else:
+            print(evidence.to_markdown(report))
+        return 0
+    finally:
+        store.close()
+
+
 def _definitions(args):
     from explorer.definitions import DEFINITIONS_DIR, load_definitions
 
@@ -440,6 +497,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-cases", type=int, default=3, help="fewest cases for a PRR/ROR signal (default: 3)")
     _add_selection_options(p)
     p.set_defaults(func=cmd_signals)
+
+    p = sub.add_parser("check", help="check a safety claim from an article against the loaded data",
+                       description="Find the drugs and events a claim names, and give a verdict for each pair by what "
+                       "the claim says: existence (supported / not_found), frequency and causation (not_assessable: "
+                       "no denominator, no proof of causation), time course (compared with time to onset).")
+    p.add_argument("text", nargs="?", help="the claim text, in quotes")
+    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    p.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
+    p.add_argument("--format", choices=("markdown", "json", "html"), default="markdown",
+                   help="output (default: markdown)")
+    p.add_argument("--exposure", action="append", help="override: a named exposure (repeatable), e.g. esi")
+    p.add_argument("--ingredient", action="append", help="override: an ingredient, any route (repeatable)")
+    p.add_argument("--event-group", action="append", help="override: a named event group (repeatable)")
+    p.add_argument("--event", action="append", help="override: a MedDRA PT (repeatable)")
+    p.add_argument("--pack", help="write the evidence pack (HTML, PDF, charts, tables, methods, citation, query "
+                   "definition) into this folder")
+    p.add_argument("--from", dest="from_file", help="re-run a saved query definition (query.toml of a pack)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and open the dashboard",
                        description="Load the shipped synthetic demo data into the database if it does not exist "

@@ -155,3 +155,12 @@ def test_sql_sandbox_refuses(demo_db, sql, message):
 def test_sql_sandbox_limits_rows(demo_db):
     frame, more = run_select(demo_db, "SELECT * FROM cases", limit=7)
     assert len(frame) == 7 and more
+
+
+def test_claim_check_page(app):
+    at = app("claims")
+    assert not at.exception
+    verdicts = [v for df in at.dataframe if "verdict" in df.value.columns for v in df.value["verdict"]]
+    assert "supported" in verdicts and "not_assessable" in verdicts, verdicts
+    at.text_area(key="claim").set_value("The weather was lovely.").run()
+    assert any("found no drug or event" in w.value for w in at.warning)

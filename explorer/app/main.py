@@ -13,6 +13,7 @@ page = st.navigation([
     st.Page(HERE / "signals.py", title="Signals", url_path="signals"),
     st.Page(HERE / "cases.py", title="Cases", url_path="cases"),
     st.Page(HERE / "onset.py", title="Time to onset", url_path="onset"),
+    st.Page(HERE / "claims.py", title="Claim check", url_path="claims"),
     st.Page(HERE / "sql.py", title="SQL", url_path="sql"),
 ])
 page.run()
