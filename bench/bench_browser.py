@@ -1,0 +1,98 @@
+"""Benchmark: in a real browser (Debian's Chromium), the time from a filter change to the re-rendered page.
+
+Starts the dashboard on a database, opens Explore with the `esi` preset and the spinal cord ischaemia group, then
+toggles filters (serious only, sex, year range through the URL) and measures until Streamlit reports the script idle
+and the KPI shows. Baseline in the same run: reloading the same page without a change (rendering cost alone).
+
+Usage: python bench/bench_browser.py --db PATH [--label NAME] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import REPO, save  # noqa: E402
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def wait_idle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--label", default="browser")
+    ap.add_argument("--runs", type=int, default=10)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app" / "main.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
+         "false", "--server.fileWatcherType", "none"],
+        env={**os.environ, "EXPLORER_DB": str(Path(args.db).resolve())}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        base = f"{url}/explore?exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia"
+        toggles, reloads = [], []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            t = time.perf_counter()
+            page.goto(base)
+            wait_idle(page)
+            first_load = time.perf_counter() - t
+            box = page.get_by_text("Serious cases only").first
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                box.click()
+                page.wait_for_timeout(50)  # let the rerun start
+                wait_idle(page)
+                toggles.append(time.perf_counter() - t)
+            for _ in range(max(3, args.runs // 2)):
+                t = time.perf_counter()
+                page.reload()
+                wait_idle(page)
+                reloads.append(time.perf_counter() - t)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    res = {"db": args.db, "first_load_s": first_load,
+           "filter_change": {"p50": float(np.percentile(toggles, 50)), "p95": float(np.percentile(toggles, 95)),
+                             "runs": len(toggles)},
+           "reload": {"p50": float(np.percentile(reloads, 50)), "p95": float(np.percentile(reloads, 95)),
+                      "runs": len(reloads)}}
+    save(args.label, res)
+    print(res)
+
+
+if __name__ == "__main__":
+    main()
