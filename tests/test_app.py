@@ -164,3 +164,19 @@ def test_claim_check_page(app):
     assert "supported" in verdicts and "not_assessable" in verdicts, verdicts
     at.text_area(key="claim").set_value("The weather was lovely.").run()
     assert any("found no drug or event" in w.value for w in at.warning)
+
+
+def test_the_app_reconnects_when_a_load_swaps_the_database(tmp_path, monkeypatch):
+    from .helpers import report, write_quarter
+
+    db = tmp_path / "swap.duckdb"
+    load([write_quarter(tmp_path / "a", "2020q1", {"demo": [report("11", "1", "1")]})], db)
+    monkeypatch.setenv("EXPLORER_DB", str(db))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.switch_page("views/overview.py")
+    at.run()
+    assert metric(at, "Current cases") == "1"
+    # a load replaces the file while the session holds its connection (build in a new file, then rename)
+    load([write_quarter(tmp_path / "b", "2020q2", {"demo": [report("21", "2", "1"), report("31", "3", "1")]})], db)
+    at.run()
+    assert not at.exception and metric(at, "Current cases") == "3"
