@@ -7,14 +7,14 @@ function binds the selection to the connection, runs named queries from ``querie
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from explorer import onset, query
-from explorer.definitions import Definitions, load_definitions
+from explorer.definitions import Definitions, load_definitions, single_pt
 from explorer.selection import Selection, bind
 from explorer.stats import Prior, Thresholds, disproportionality
 
@@ -137,10 +137,6 @@ def _measures(m: dict, i: int) -> dict:
 
 def forest(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
     """One row per PT of the selection's event group: cells and measures (for a forest plot)."""
-    from dataclasses import replace
-
-    from explorer.definitions import single_pt
-
     if selection.event is None:
         raise query.QueryError("a forest plot needs an event group")
     rows = []
@@ -173,23 +169,20 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     if scored.empty:
         return scored
     groups = []
-    from dataclasses import replace
-
     for name, group in store.definitions.events.items():
         s = signal(store, replace(selection, event=group), thresholds)
         groups.append({"pt_key": f"group:{name}", "pt": f"[group] {group.title}",
                        **{k: v for k, v in s.items() if not k.endswith("_ci")}})
-    both = pd.concat([scored, pd.DataFrame(groups)], ignore_index=True)
-    key = RANKINGS.get(rank_by, "eb05")
-    return both.sort_values([key, "a"], ascending=False, na_position="last").reset_index(drop=True)
+    return _ranked(pd.concat([scored, pd.DataFrame(groups)], ignore_index=True), rank_by)
 
 
 def screen_ingredients(store: Store, selection: Selection, rank_by: str = "eb05",
                        thresholds: Thresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
     """For the event: every ingredient (in the exposure's roles) reported with it, ranked."""
-    frame = store.run("screen_ingredients", selection)
-    scored = _scored(frame, store.prior(), thresholds)
-    if scored.empty:
-        return scored
+    scored = _scored(store.run("screen_ingredients", selection), store.prior(), thresholds)
+    return scored if scored.empty else _ranked(scored, rank_by)
+
+
+def _ranked(frame: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     key = RANKINGS.get(rank_by, "eb05")
-    return scored.sort_values([key, "a"], ascending=False, na_position="last").reset_index(drop=True)
+    return frame.sort_values([key, "a"], ascending=False, na_position="last").reset_index(drop=True)

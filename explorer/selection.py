@@ -149,20 +149,20 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
         **_exposure_values("e", selection.exposure), **_exposure_values("k", selection.comparator),
     }
     types = {name: t for t, names in _TYPES.items() for name in names}
-    key = (id(con), repr(sorted(values.items(), key=lambda kv: kv[0])))
-    if _BOUND.get(id(con)) == key:
-        return  # this connection already holds exactly these values
+    # the key of what is bound lives in the connection itself, so a new connection is never taken for a bound one
+    key = hashlib.sha256(repr(sorted(values.items(), key=lambda kv: kv[0])).encode()).hexdigest()
+    try:
+        if con.execute("SELECT getvariable('f_bound_key')").fetchone()[0] == key:
+            return  # this connection already holds exactly these values and their case sets
+    except Exception:  # noqa: BLE001 - a connection without the variable: bind below
+        pass
     for name, value in values.items():
         sql_type = types.get(name, "VARCHAR[]")
         # the variable name comes from this fixed list; the value is bound
         con.execute(f"SET VARIABLE f_{name} = $v::{sql_type}", {"v": value})
     ensure_macros(con)
     con.execute(MATERIALIZE.read_text(encoding="utf-8"))
-    _BOUND[id(con)] = key
-
-
-_BOUND: dict[int, tuple] = {}
-"""The values last bound on each connection (by id), so that a run of queries on one selection binds once."""
+    con.execute("SET VARIABLE f_bound_key = $k", {"k": key})
 
 
 def ensure_macros(con) -> None:

@@ -9,6 +9,7 @@ their data, and new connections see the new file.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -192,8 +193,6 @@ def _insert_table(con, q: Quarter, tf: TableFile, cleaned: tuple[CleanResult, st
 
 def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
     """A deleted-case list: an optional blank first line, then one caseid a line."""
-    import hashlib
-
     start = time.perf_counter()
     with tf.open() as fh:
         try:
