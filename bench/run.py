@@ -96,6 +96,73 @@ def _query_section(q: dict, title: str) -> list[str]:
     return out
 
 
+def _peers_section(runs: list[dict]) -> list[str]:
+    """open-altio beside us at each scale: build time, screening time, answers."""
+    out = [
+        "## Side by side with open-altio, at every scale (issue 7)",
+        "",
+        "Every quarter 2004Q1–2025Q4, generated at a fraction of FAERS's volume, built by both tools from the same "
+        "zips in the same run, one after the other, each as a whole process. Ours: `python -m explorer load` "
+        "(clean every line, dedup model, pair counts, prior fit, every pair scored). open-altio 1.0.0 (Python 3.12, "
+        "DuckDB 1.5.6, its own virtual environment): `build_release` (load, dedup with duplicate flags, drug "
+        "names, WHO classes, Parquet, its explorer database, statistics). Screening: ours = pair counts + prior "
+        "fit + every pair scored on the loaded database; open-altio's = its statistics step's own total "
+        "(counting, onset, strata, fit and score, write), read from its manifest.",
+        "",
+        "| scale | reports | text | our load | open-altio build | ratio ours/theirs | our screening | "
+        "open-altio statistics | ratio | current cases (ours / theirs) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        alt = r.get("altio") or {}
+        st = ((alt.get("statistics_manifest") or {}).get("seconds") or {})
+        ours_load = r.get("ours_load_s")
+        load = (f"{ours_load:.0f} s, peak {r['ours_load_peak_mb']:,.0f} MB" if ours_load else "see the full-scale "
+                "load above")
+        build = (f"{alt['build_s']:.0f} s, peak {alt['peak_mb']:,.0f} MB" if alt else
+                 f"failed: {r.get('altio_error', '')[-160:]}".replace("\n", " ").replace("|", "/"))
+        screen = r["ours_screening"]["total_s"]
+        theirs_cases = next((s["count"]["total"] for s in alt.get("funnel", {}).get("steps", [])
+                             if s["id"] == "kept_after_duplicates"), None)
+        out.append(
+            f"| {r['scale']:g} | {r['reports']:,} | {r['text_mb']:,.0f} MB | {load} | {build} | "
+            + (f"{ours_load / alt['build_s']:.2f}" if ours_load and alt else "–")
+            + f" | {screen:.1f} s | " + (f"{st['total']:.1f} s | {screen / st['total']:.2f}" if st else "– | –")
+            + f" | {r['ours']['current_cases']:,} / " + (f"{theirs_cases:,}" if theirs_cases is not None else "–")
+            + " |")
+    out.append("")
+    last = next((r for r in reversed(runs) if r.get("altio")), None)
+    if last:
+        out += [
+            f"Answers at scale {last['scale']:g}, suspect roles PS/SS, ingredient x PT (open-altio's `statistics_T` "
+            "against our `signal_pairs`): a = cases with both; n_drug = cases with the ingredient; n_event = cases "
+            "with the PT.",
+            "",
+            "| pair | a (ours / theirs) | n_drug | n_event | PRR | ROR | EBGM |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for key, o in last["ours"]["pairs"].items():
+            t = last["altio"]["pairs"].get(key)
+            if o is None and t is None:
+                continue
+
+            def pair(x, y, fmt="{:,.0f}"):
+                fx = fmt.format(x) if x is not None else "–"
+                fy = fmt.format(y) if y is not None else "–"
+                return f"{fx} / {fy}"
+
+            o = o or {}
+            t = t or {}
+            out.append(
+                f"| {key.replace('|', ' × ')} | {pair(o.get('a'), t.get('cases_T'))} | "
+                f"{pair((o['a'] + o['b']) if o else None, t.get('ingredient_cases_T'))} | "
+                f"{pair((o['a'] + o['c']) if o else None, t.get('reaction_cases_T'))} | "
+                f"{pair(o.get('prr'), t.get('prr_T'), '{:.2f}')} | {pair(o.get('ror'), t.get('ror_T'), '{:.2f}')} | "
+                f"{pair(o.get('ebgm'), t.get('ebgm_T'), '{:.2f}')} |")
+        out.append("")
+    return out
+
+
 def write_report() -> None:
     m = machine()
     lines = [
@@ -146,6 +213,9 @@ def write_report() -> None:
             f"| first page load (new session: connection, vocabularies, page) | {b['first_load_s']:.1f} s | | |",
             "",
         ]
+    peers = sorted((json.loads(p.read_text()) for p in RESULTS.glob("peers-*.json")), key=lambda r: r["scale"])
+    if peers:
+        lines += _peers_section(peers)
     notes = REPO / "bench" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().rstrip(), ""]

@@ -96,14 +96,22 @@ def listing(store: Store, selection: Selection, sort: str = "received_date", des
     return frame.drop(columns="n_total"), total
 
 
-def case(store: Store, caseid: str) -> dict[str, pd.DataFrame]:
-    """Everything about one case: report, drugs (with therapy dates and indications), reactions, versions."""
-    report = query.run(store.con, "case_report", caseid=str(caseid))
+def case(store: Store, caseid: str | int) -> dict[str, pd.DataFrame]:
+    """Everything about one case: report, drugs (with therapy dates and indications), reactions, versions.
+
+    Raises:
+        QueryError: the case number is not a number, or no current case has it.
+    """
+    text = str(caseid).strip()
+    if not text.isdigit():
+        raise query.QueryError(f"{caseid!r} is not a case number (FAERS caseids are digits)")
+    key = int(text)
+    report = query.run(store.con, "case_report", caseid=key)
     if report.empty:
-        raise query.QueryError(f"no current case {caseid!r} (deleted, or not in the loaded quarters)")
-    return {"report": report, "drugs": query.run(store.con, "case_drugs", caseid=str(caseid)),
-            "reactions": query.run(store.con, "case_reactions", caseid=str(caseid)),
-            "versions": query.run(store.con, "case_versions", caseid=str(caseid))}
+        raise query.QueryError(f"no current case {text} (deleted, or not in the loaded quarters)")
+    return {"report": report, "drugs": query.run(store.con, "case_drugs", caseid=key),
+            "reactions": query.run(store.con, "case_reactions", caseid=key),
+            "versions": query.run(store.con, "case_versions", caseid=key)}
 
 
 def time_to_onset(store: Store, selection: Selection) -> dict:

@@ -82,9 +82,9 @@ def _spans(text: str, phrases: dict[str, object]) -> list[tuple[int, int, str, o
 
 def _vocabulary(store: analysis.Store) -> tuple[list[str], list[str]]:
     ings = [r[0] for r in store.con.execute(
-        "SELECT ingredient FROM drug_ingredients GROUP BY 1 ORDER BY count(*) DESC LIMIT 5000").fetchall()]
+        "SELECT ingredient FROM ingredient_vocab ORDER BY n_drug_rows DESC, ingredient LIMIT 5000").fetchall()]
     pts = [r[0] for r in store.con.execute(
-        "SELECT any_value(pt_name) FROM reactions GROUP BY pt_key ORDER BY count(*) DESC LIMIT 20000").fetchall()]
+        "SELECT pt_name FROM pt_vocab ORDER BY n_cases DESC, pt_key LIMIT 20000").fetchall()]
     return ings, pts
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from explorer.definitions import Definitions, EventGroup, Exposure, load_definitions, terms_regex
@@ -18,6 +20,14 @@ from explorer.errors import ExplorerError
 
 MACROS = Path(__file__).resolve().parent.parent / "queries" / "macros" / "selection.sql"
 MATERIALIZE = MACROS.with_name("materialize.sql")
+POPULATION = MACROS.with_name("population.sql")
+CASE_SETS = MACROS.with_name("case_sets.sql")
+# the variables each case set of case_sets.sql depends on: a set is recomputed only when one of them changes
+_SET_INPUTS = {"exposure": ("has_exposure", "e_ing", "e_xing", "e_routes", "e_xroutes", "e_terms", "e_xterms",
+                            "e_roles"),
+               "event": ("has_event", "event_pts"),
+               "comparator": ("has_comparator", "k_ing", "k_xing", "k_routes", "k_xroutes", "k_terms", "k_xterms",
+                              "k_roles")}
 
 
 class SelectionError(ExplorerError):
@@ -118,12 +128,51 @@ def _exposure_values(prefix: str, e: Exposure | None) -> dict:
 
 _TYPES = {"DATE": ("received_from", "received_to", "event_from", "event_to", "outbreak_from", "outbreak_to"),
           "DOUBLE": ("age_min", "age_max"), "DOUBLE[]": ("band_los", "band_his"),
-          "BOOLEAN": ("serious", "exclude_outbreak", "has_comparator", "has_exposure", "has_event"),
+          "BOOLEAN": ("serious", "exclude_outbreak", "has_comparator", "has_exposure", "has_event", "all_cases"),
           "VARCHAR": ("e_terms", "e_xterms", "k_terms", "k_xterms", "outbreak_ingredient")}
 
 
+def _sections(path: Path, marker: str) -> dict[str, str]:
+    parts = re.split(rf"^-- {marker}: (\w+)\s*$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+@cache
+def population_predicates() -> dict[str, str]:
+    """The population's predicates by filter name, from ``queries/macros/population.sql``."""
+    return _sections(POPULATION, "predicate")
+
+
+@cache
+def case_set_statements() -> dict[str, str]:
+    """The statements that find the exposure's, event's and comparator's cases (``case_sets.sql``)."""
+    return _sections(CASE_SETS, "set")
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def _variable(con, name: str):
+    try:
+        return con.execute(f"SELECT getvariable('{name}')").fetchone()[0]
+    except Exception:  # noqa: BLE001 - a connection without the variable
+        return None
+
+
+def _active_filters(values: dict) -> list[str]:
+    """The names of the filters in use: a set value, a non-empty list, a true flag."""
+    # (an age of 0 is a set value: compare with None and False by identity, not equality)
+    return [name for name in population_predicates()
+            if values[name] is not None and values[name] is not False and values[name] != []]
+
+
 def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
-    """Bind a selection's values into the connection's session variables and make sure the macros exist."""
+    """Bind a selection's values into the connection's session variables and materialize its case sets.
+
+    Nothing is done when the connection already holds exactly this selection (the key of the bound values is kept
+    in the connection itself, so a new connection is never taken for a bound one).
+    """
     defs = defs or load_definitions()
     validate(selection, defs)
     f = selection.filters
@@ -148,20 +197,31 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
         "band_his": [hi for _, hi in defs.settings.age_bands.values()],
         **_exposure_values("e", selection.exposure), **_exposure_values("k", selection.comparator),
     }
+    # every current case, unfiltered: queries can then skip matching child rows to the selection
+    values["all_cases"] = selection.exposure is None and selection.event is None and not _active_filters(values)
     types = {name: t for t, names in _TYPES.items() for name in names}
-    # the key of what is bound lives in the connection itself, so a new connection is never taken for a bound one
-    key = hashlib.sha256(repr(sorted(values.items(), key=lambda kv: kv[0])).encode()).hexdigest()
-    try:
-        if con.execute("SELECT getvariable('f_bound_key')").fetchone()[0] == key:
-            return  # this connection already holds exactly these values and their case sets
-    except Exception:  # noqa: BLE001 - a connection without the variable: bind below
-        pass
+    key = _digest(sorted(values.items(), key=lambda kv: kv[0]))
+    if _variable(con, "f_bound_key") == key:
+        return  # this connection already holds exactly these values and their case sets
+    con.execute("SET VARIABLE f_bound_key = NULL")  # a bind that fails half-way must not look complete
     for name, value in values.items():
         sql_type = types.get(name, "VARCHAR[]")
         # the variable name comes from this fixed list; the value is bound
         con.execute(f"SET VARIABLE f_{name} = $v::{sql_type}", {"v": value})
+    predicates = population_predicates()
+    where = " AND ".join(f"({predicates[name]})" for name in _active_filters(values)) or "true"
+    # the SQL is assembled from the fixed predicates of population.sql only; their values stay in the variables
+    con.execute(f"CREATE OR REPLACE TEMP MACRO population() AS TABLE SELECT c.* FROM cases c WHERE {where}")
     ensure_macros(con)
+    for name, statement in case_set_statements().items():
+        set_key = _digest([values[v] for v in _SET_INPUTS[name]])
+        if _variable(con, f"f_set_{name}") != set_key:  # (the name comes from case_sets.sql's fixed markers)
+            con.execute(f"SET VARIABLE f_set_{name} = NULL")
+            con.execute(statement)
+            con.execute(f"SET VARIABLE f_set_{name} = $k", {"k": set_key})
     con.execute(MATERIALIZE.read_text(encoding="utf-8"))
+    source = "_selected_rows" if selection.exposure or selection.event else "population()"
+    con.execute(f"CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE SELECT * FROM {source}")
     con.execute("SET VARIABLE f_bound_key = $k", {"k": key})
 
 

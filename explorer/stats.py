@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 Z95 = 1.959963984540054
 
@@ -91,9 +91,10 @@ def information_component(a, expected) -> dict[str, np.ndarray]:
     """IC = log2((a + 0.5) / (E + 0.5)) with its 95% credibility interval from gamma quantiles (Norén 2013)."""
     a, e = _arr(a), _arr(expected)
     shape, rate = a + 0.5, e + 0.5
+    # the gamma quantile is gammaincinv(shape, p) / rate; gammaincinv depends on the count only
     return {"ic": np.log2(shape / rate),
-            "ic025": np.log2(stats.gamma.ppf(0.025, shape, scale=1 / rate)),
-            "ic975": np.log2(stats.gamma.ppf(0.975, shape, scale=1 / rate))}
+            "ic025": np.log2(_gammaincinv_by_count(a, 0.5, 0.025) / rate),
+            "ic975": np.log2(_gammaincinv_by_count(a, 0.5, 0.975) / rate)}
 
 
 def _log_nb(n, e, alpha, beta):
@@ -113,6 +114,12 @@ def _posterior_weight(n, e, prior: Prior) -> np.ndarray:
     return np.exp(l1 - np.logaddexp(l1, l2))
 
 
+def _gammaincinv_by_count(n: np.ndarray, alpha: float, p: float) -> np.ndarray:
+    """gammaincinv(alpha + n, p) for every element: computed once per distinct count (counts repeat a lot)."""
+    values, index = np.unique(n, return_inverse=True)
+    return special.gammaincinv(alpha + values, p)[index]
+
+
 def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
     """Empirical Bayes geometric mean and its 5th and 95th posterior percentiles (DuMouchel 1999).
 
@@ -128,8 +135,8 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
         # The mixture's p-quantile lies between its components' p-quantiles (its CDF is their weighted mean);
         # bisect on log(lambda) inside that bracket, only where the bracket is open.
         tiny = np.finfo(float).tiny  # a component quantile can underflow to 0 (shape << 1, no case)
-        q1 = np.maximum(special.gammaincinv(a1, p) / b1, tiny)
-        q2 = np.maximum(special.gammaincinv(a2, p) / b2, tiny)
+        q1 = np.maximum(_gammaincinv_by_count(n, prior.alpha1, p) / b1, tiny)
+        q2 = np.maximum(_gammaincinv_by_count(n, prior.alpha2, p) / b2, tiny)
         lo, hi = np.log(np.minimum(q1, q2)), np.log(np.maximum(q1, q2))
         # where one component carries (almost) all the posterior weight, its quantile is the answer
         lo, hi = np.where(q > 1 - 1e-12, np.log(q1), lo), np.where(q > 1 - 1e-12, np.log(q1), hi)
@@ -140,7 +147,9 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
         # Newton's method on log(lambda), kept inside the bracket (bisection step when it would leave it)
         c1 = a1o * np.log(b1o) - special.gammaln(a1o)
         c2 = a2o * np.log(b2o) - special.gammaln(a2o)
-        x = (lo_o + hi_o) / 2
+        # start from the components' quantiles weighted by their posterior weights: close to the root, so that
+        # Newton needs few steps
+        x = np.clip(qo * np.log(q1[open_]) + (1 - qo) * np.log(q2[open_]), lo_o, hi_o)
         act = np.arange(len(x))  # elements still iterating
         for _ in range(50):
             xa, la, ha = x[act], lo_o[act], hi_o[act]
@@ -154,8 +163,10 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
                 nxt = xa - f / slope
             bad = ~np.isfinite(nxt) | (nxt <= la) | (nxt >= ha)
             nxt = np.where(bad, (la + ha) / 2, nxt)
+            nxt = np.where(np.abs(f) <= 1e-13, xa, nxt)  # at the root already: stay
             x[act], lo_o[act], hi_o[act] = nxt, la, ha
-            still = (np.abs(nxt - xa) > 1e-10) & (ha - la > 1e-10)
+            # done when the step or the bracket is below 1e-10 in log(lambda), or the CDF is within 1e-13 of p
+            still = (np.abs(nxt - xa) > 1e-10) & (ha - la > 1e-10) & (np.abs(f) > 1e-13)
             act = act[still]
             if not len(act):
                 break

@@ -8,5 +8,5 @@ SELECT d.drug_seq, d.role_cod, d.drugname, d.prod_ai, d.ingredients, d.route, d.
         WHERE i.caseid = d.caseid AND i.indi_drug_seq = d.drug_seq) AS indications
 FROM drugs d
 LEFT JOIN therapies t ON t.caseid = d.caseid AND t.dsg_drug_seq = d.drug_seq
-WHERE d.caseid = $caseid
+WHERE d.caseid = $caseid::BIGINT
 ORDER BY try_cast(d.drug_seq AS BIGINT), t.start_date

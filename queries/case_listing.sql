@@ -1,26 +1,26 @@
 -- name: case_listing
 -- title: Line listing of the cases of the selection, one page, sorted
 -- parameters: $sort (received_date, event_date, age_years, caseid), $descending, $limit, $offset
-WITH s AS (SELECT * FROM selected_cases()),
+-- The page is cut first (a top-N over the selected cases), then only its cases' reactions and drugs are read.
+WITH s AS (
+    SELECT *,
+           CASE $sort WHEN 'received_date' THEN epoch(received_date) WHEN 'event_date' THEN epoch(event_date)
+                      WHEN 'age_years' THEN age_years ELSE caseid END * CASE WHEN $descending THEN -1 ELSE 1 END
+               AS _key,
+           caseid * CASE WHEN $descending THEN -1 ELSE 1 END AS _tie
+    FROM selected_cases()
+),
+page AS (SELECT * FROM s ORDER BY _key ASC NULLS LAST, _tie LIMIT $limit OFFSET $offset),
 pts AS (
     SELECT r.caseid, string_agg(DISTINCT r.pt_name, '; ' ORDER BY r.pt_name) AS reactions
-    FROM reactions r WHERE r.caseid IN (SELECT caseid FROM s) GROUP BY r.caseid
+    FROM reactions r WHERE r.caseid IN (SELECT caseid FROM page) GROUP BY r.caseid
 ),
 exp AS (
     SELECT caseid, string_agg(DISTINCT concat_ws(' ', drugname, '(' || route_canonical || ')'), '; ') AS exposure_drugs
-    FROM exposure_drugs() WHERE caseid IN (SELECT caseid FROM s) GROUP BY caseid
+    FROM exposure_drugs() WHERE caseid IN (SELECT caseid FROM page) GROUP BY caseid
 )
-SELECT s.caseid, s.primaryid, s.received_date, s.event_date, s.event_date_precision, s.sex, s.age_years,
-       s.country, s.occp_cod, s.rept_cod, s.is_serious, s.is_death, exp.exposure_drugs, pts.reactions,
-       count(*) OVER () AS n_total
-FROM s LEFT JOIN pts USING (caseid) LEFT JOIN exp USING (caseid)
-ORDER BY
-    CASE WHEN $descending THEN NULL ELSE CASE $sort WHEN 'received_date' THEN s.received_date
-                                                    WHEN 'event_date' THEN s.event_date END END ASC NULLS LAST,
-    CASE WHEN $descending THEN CASE $sort WHEN 'received_date' THEN s.received_date
-                                          WHEN 'event_date' THEN s.event_date END END DESC NULLS LAST,
-    CASE WHEN $descending OR $sort <> 'age_years' THEN NULL ELSE s.age_years END ASC NULLS LAST,
-    CASE WHEN $descending AND $sort = 'age_years' THEN s.age_years END DESC NULLS LAST,
-    CASE WHEN $descending THEN NULL ELSE try_cast(s.caseid AS BIGINT) END ASC,
-    CASE WHEN $descending THEN try_cast(s.caseid AS BIGINT) END DESC
-LIMIT $limit OFFSET $offset
+SELECT p.caseid, p.primaryid, p.received_date, p.event_date, p.event_date_precision, p.sex, p.age_years,
+       p.country, p.occp_cod, p.rept_cod, p.is_serious, p.is_death, exp.exposure_drugs, pts.reactions,
+       (SELECT count(*) FROM s) AS n_total
+FROM page p LEFT JOIN pts USING (caseid) LEFT JOIN exp USING (caseid)
+ORDER BY p._key ASC NULLS LAST, p._tie

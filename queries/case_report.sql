@@ -4,4 +4,4 @@
 SELECT caseid, primaryid, caseversion, quarter, n_versions, i_f_code, rept_cod, mfr_sndr, mfr_num, lit_ref,
        received_date, event_date, event_date_precision, fda_date, sex, age, age_cod, age_years, wt, wt_cod,
        weight_kg, occp_cod, reporter_country, occr_country, is_serious, is_death
-FROM cases WHERE caseid = $caseid
+FROM cases WHERE caseid = $caseid::BIGINT

@@ -7,6 +7,6 @@ SELECT o.outc_cod,
            WHEN 'RI' THEN 'Required intervention' WHEN 'OT' THEN 'Other serious' ELSE o.outc_cod END AS outcome,
        count(DISTINCT o.caseid) AS n_cases
 FROM outcomes o
-WHERE o.caseid IN (SELECT caseid FROM selected_cases())
+WHERE getvariable('f_all_cases') OR o.caseid IN (SELECT caseid FROM selected_cases())
 GROUP BY ALL
 ORDER BY n_cases DESC, o.outc_cod

@@ -184,9 +184,9 @@ def test_event_filter_and_single_pt(fixture_store):
 def test_listing_case_and_onset(fixture_store):
     esi = DEFS.exposure("esi")
     page, total = analysis.listing(fixture_store, Selection(exposure=esi), sort="age_years", descending=True, limit=1)
-    assert total == 2 and list(page["caseid"]) == ["2"]
+    assert total == 2 and list(page["caseid"]) == [2]
     page, _ = analysis.listing(fixture_store, Selection(exposure=esi), sort="age_years", descending=False, limit=5)
-    assert list(page["caseid"]) == ["1", "2"] and "DEPO-MEDROL (Epidural)" in page["exposure_drugs"].iloc[0]
+    assert list(page["caseid"]) == [1, 2] and "DEPO-MEDROL (Epidural)" in page["exposure_drugs"].iloc[0]
     parts = analysis.case(fixture_store, "4")
     assert list(parts["drugs"]["drugname"]) == ["DECADRON", "XYLOCAINE"]
     assert list(parts["versions"]["primaryid"]) == ["41"]

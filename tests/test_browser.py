@@ -18,7 +18,7 @@ import pytest
 
 from explorer import analysis
 from explorer.definitions import load_definitions
-from explorer.selection import Selection
+from explorer.selection import Filters, Selection
 from explorer.store.loader import load
 
 from .conftest import REPO
@@ -115,3 +115,48 @@ def test_esi_spinal_cord_ischaemia_end_to_end(server, page):
         idle(page)
         assert not page.locator('[data-testid="stException"]').count(), name
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def kpi_cases(page) -> str:
+    kpi = page.locator('[data-testid="stMetric"]').filter(has_text="Cases").first
+    return kpi.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_several_sessions_at_once_each_see_their_own_selection(server, browser):
+    """Three browser sessions with different selections, loaded at the same time, each answer their own."""
+    url, db = server
+    store = analysis.Store.open(db)
+    defs = load_definitions()
+    views = {
+        "exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia":
+            Selection(exposure=defs.exposure("esi"), event=defs.event("spinal_cord_ischaemia")),
+        "exposure_mode=preset&exposure=esi&event_group=paralysis":
+            Selection(exposure=defs.exposure("esi"), event=defs.event("paralysis")),
+        "exposure_mode=preset&exposure=esi&event_group=cns_infection":
+            Selection(exposure=defs.exposure("esi"), event=defs.event("cns_infection")),
+    }
+    expected = {q: f"{analysis.count(store, sel)['n_cases']:,}" for q, sel in views.items()}
+    first = next(iter(views.values()))
+    serious = analysis.count(store, Selection(exposure=first.exposure, event=first.event,
+                                              filters=Filters(serious_only=True)))["n_cases"]
+    store.close()
+    assert len(set(expected.values())) > 1  # the sessions would be told apart
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in views]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for page, query in zip(pages, views, strict=True):  # all three start before any is read
+            page.goto(f"{url}/explore?{query}", wait_until="commit")
+        for page, query in zip(pages, views, strict=True):
+            idle(page)
+            assert kpi_cases(page) == expected[query], query
+        # one session reruns with another filter; the others keep their own numbers
+        pages[0].get_by_text("Serious cases only").first.click()
+        idle(pages[0])
+        assert kpi_cases(pages[0]) == f"{serious:,}"
+        for page, query in zip(pages[1:], list(views)[1:], strict=True):
+            page.reload()
+            idle(page)
+            assert kpi_cases(page) == expected[query], query
+    finally:
+        for c in contexts:
+            c.close()

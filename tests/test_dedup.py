@@ -29,7 +29,7 @@ def test_latest_caseversion_across_quarters_wins(tmp_path):
         ("2020q1", {"demo": [report("11", "1", "1", "20200105")], "reac": reac("11", "Nausea")}, None),
         ("2020q2", {"demo": [report("12", "1", "2", "20200405")], "reac": reac("12", "Rash")}, None),
     ])
-    assert one(con, "SELECT caseid, primaryid, caseversion FROM cases") == [("1", "12", 2)]
+    assert one(con, "SELECT caseid, primaryid, caseversion FROM cases") == [(1, "12", 2)]
     assert one(con, "SELECT pt FROM reactions") == [("Rash",)]  # the earlier version's reactions are gone
     flow = dict(one(con, "SELECT step, n FROM dedup_flow"))
     assert (flow["demo_rows"], flow["reports"], flow["cases"], flow["current_cases"]) == (2, 2, 1, 1)
@@ -41,7 +41,7 @@ def test_ties_on_caseversion_go_to_latest_fda_dt_then_highest_primaryid(tmp_path
         ("2020q2", {"demo": [report("32", "3", "3", "20200201"), report("42", "4", "1", "20200101"),
                               report("43", "4", "1", "20200101")]}, None),
     ])
-    assert dict(one(con, "SELECT caseid, primaryid FROM cases")) == {"3": "31", "4": "43"}
+    assert dict(one(con, "SELECT caseid, primaryid FROM cases")) == {3: "31", 4: "43"}
 
 
 def test_deleted_cases_are_dropped_with_all_their_versions(tmp_path):
@@ -49,7 +49,7 @@ def test_deleted_cases_are_dropped_with_all_their_versions(tmp_path):
         ("2019q1", {"demo": [report("51", "5", "1"), report("61", "6", "1")]}, None),
         ("2019q2", {"demo": [report("52", "5", "2")]}, ["5"]),
     ])
-    assert one(con, "SELECT caseid FROM cases") == [("6",)]
+    assert one(con, "SELECT caseid FROM cases") == [(6,)]
     flow = dict(one(con, "SELECT step, n FROM dedup_flow"))
     assert (flow["cases"], flow["deleted_cases"], flow["current_cases"]) == (2, 1, 1)
 
@@ -64,8 +64,8 @@ def test_laers_and_faers_versions_of_one_case_are_linked(tmp_path):
              "reac": [{"primaryid": "7001", "caseid": "700", "pt": "Paraplegia"},
                       {"primaryid": "7001", "caseid": "700", "pt": "Spinal cord infarction"}]}
     con = build(tmp_path, [("2012q2", laers, None), ("2012q3", later_laers, None), ("2012q4", faers, None)])
-    assert dict(one(con, "SELECT caseid, primaryid FROM cases")) == {"700": "7001", "800": "5000009"}
-    assert one(con, "SELECT count(*) FROM case_versions WHERE caseid = '700'") == [(2,)]
+    assert dict(one(con, "SELECT caseid, primaryid FROM cases")) == {700: "7001", 800: "5000009"}
+    assert one(con, "SELECT count(*) FROM case_versions WHERE caseid = 700") == [(2,)]
     assert sorted(one(con, "SELECT pt_name FROM reactions")) == [("Paraplegia",), ("Spinal cord infarction",)]
 
 
@@ -76,9 +76,9 @@ def test_legacy_only_cases_and_their_child_rows(tmp_path):
              "reac": [{"primaryid": "5000001", "pt": "PARAPLEGIA"}]}
     con = build(tmp_path, [("2011q1", laers, None)])
     assert one(con, "SELECT caseid, route_canonical, ingredients FROM drugs") == [
-        ("700", "Epidural", ["methylprednisolone"])]
+        (700, "Epidural", ["methylprednisolone"])]
     assert one(con, "SELECT caseid, pt, pt_key, pt_name FROM reactions") == [
-        ("700", "PARAPLEGIA", "paraplegia", "Paraplegia")]
+        (700, "PARAPLEGIA", "paraplegia", "Paraplegia")]
 
 
 def test_exact_duplicate_rows_collapse_and_a_report_shipped_twice_counts_once(tmp_path):
@@ -112,8 +112,8 @@ def test_weight_sex_and_dates(tmp_path):
         report("41", "4", "1", sex="", event_dt="20190704"),
     ]}, None)])
     rows = one(con, "SELECT caseid, weight_kg, sex, event_date::VARCHAR, event_date_precision FROM cases ORDER BY 1")
-    assert rows == [("1", 69.85, "F", "2019-03-01", "month"), ("2", 70.0, None, "2019-01-01", "year"),
-                    ("3", 3.5, "M", None, None), ("4", None, None, "2019-07-04", "day")]
+    assert rows == [(1, 69.85, "F", "2019-03-01", "month"), (2, 70.0, None, "2019-01-01", "year"),
+                    (3, 3.5, "M", None, None), (4, None, None, "2019-07-04", "day")]
 
 
 def test_routes_and_ingredients_are_normalized(tmp_path):
@@ -144,5 +144,17 @@ def test_serious_and_death_flags_come_from_outcomes(tmp_path):
     con = build(tmp_path, [("2020q1", {"demo": [report("11", "1", "1"), report("21", "2", "1")],
                                        "outc": [{"primaryid": "11", "caseid": "1", "outc_cod": "DE"},
                                                 {"primaryid": "11", "caseid": "1", "outc_cod": "HO"}]}, None)])
-    assert one(con, "SELECT caseid, is_serious, is_death FROM cases ORDER BY 1") == [("1", True, True),
-                                                                                   ("2", False, False)]
+    assert one(con, "SELECT caseid, is_serious, is_death FROM cases ORDER BY 1") == [(1, True, True),
+                                                                                   (2, False, False)]
+
+
+def test_legacy_country_names_are_read_as_the_codes_faers_writes(tmp_path):
+    laers = {"demo": [report("5000001", "1", fda_dt="20110101", reporter_country="UNITED STATES"),
+                      report("5000002", "2", fda_dt="20110101", reporter_country="Korea, Republic of"),
+                      report("5000003", "3", fda_dt="20110101", reporter_country="ATLANTIS"),
+                      report("5000004", "4", fda_dt="20110101", reporter_country="COUNTRY NOT SPECIFIED")]}
+    faers = {"demo": [report("51", "5", "1", "20200101", reporter_country="US")]}
+    con = build(tmp_path, [("2011q1", laers, None), ("2020q1", faers, None)])
+    rows = one(con, "SELECT caseid, reporter_country, country FROM cases ORDER BY caseid")
+    assert rows == [(1, "UNITED STATES", "US"), (2, "Korea, Republic of", "KR"), (3, "ATLANTIS", "ATLANTIS"),
+                    (4, "COUNTRY NOT SPECIFIED", None), (5, "US", "US")]

@@ -94,6 +94,14 @@ def test_line_whose_key_is_not_a_number_is_rejected():
     assert out == ["2$2$Rash$"] and "not a number" in res.rejects[0].reason
 
 
+def test_demo_line_whose_caseid_is_not_a_number_is_rejected_and_an_empty_caseid_is_kept():
+    demo = b"primaryid$caseid$caseversion$fda_dt\n"
+    res, out = clean(demo + b"11$1$1$20200101\n12$1A$2$20200101\n13$$1$20200101\n14$ 2 $1$20200101\n", "demo")
+    assert out == ["11$1$1$20200101", "13$$1$20200101", "14$ 2 $1$20200101"]
+    assert [(r.line_no, r.reason) for r in res.rejects] == [(3, "caseid (second field) is not a number")]
+    assert accounted(res)
+
+
 def test_records_split_across_chunks(monkeypatch):
     monkeypatch.setattr(lines_mod, "CHUNK", 16)
     body = b"".join(b"%d$%d$Event number %d$\n" % (i, i, i) for i in range(200))

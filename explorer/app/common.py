@@ -204,18 +204,17 @@ def _vocab(path: str, key: tuple, sql: str) -> list[str]:
 
 def ingredient_vocabulary(s: analysis.Store) -> list[str]:
     return _vocab(str(s.path), st.session_state["_store_key"],
-                  "SELECT ingredient FROM drug_ingredients GROUP BY 1 ORDER BY count(*) DESC LIMIT 20000")
+                  "SELECT ingredient FROM ingredient_vocab ORDER BY n_drug_rows DESC, ingredient LIMIT 20000")
 
 
 def route_vocabulary(s: analysis.Store) -> list[str]:
     return _vocab(str(s.path), st.session_state["_store_key"],
-                  "SELECT route_canonical FROM drugs WHERE route_canonical IS NOT NULL "
-                  "GROUP BY 1 ORDER BY count(*) DESC")
+                  "SELECT route_canonical FROM route_vocab ORDER BY n_drug_rows DESC, route_canonical")
 
 
 def pt_vocabulary(s: analysis.Store) -> list[str]:
     return _vocab(str(s.path), st.session_state["_store_key"],
-                  "SELECT any_value(pt_name) FROM reactions GROUP BY pt_key ORDER BY count(*) DESC LIMIT 30000")
+                  "SELECT pt_name FROM pt_vocab ORDER BY n_cases DESC, pt_key LIMIT 30000")
 
 
 def country_vocabulary(s: analysis.Store) -> list[str]:

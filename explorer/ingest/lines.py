@@ -29,6 +29,9 @@ _CONTROL_STR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n"
 # A line whose first field is not a number (after optional spaces) cannot be a record.
 _BAD_KEY = re.compile(rb"\n(?! *\d+ *\$)(?=[^\n])")  # (the first line is checked apart)
+# In DEMO the second field is the case number: digits, or empty (a report without a case is counted apart).
+_BAD_CASE_KEY = re.compile(rb"\n(?! *\d+ *\$ *\d* *\$)(?=[^\n])")
+CASE_KEY_TABLES = ("demo",)
 
 
 @dataclass
@@ -83,10 +86,21 @@ def _sanitize(raw: bytes) -> bytes:
 class _Cleaner:
     """Applies the per-line rules of one file; keeps no state between chunks but the counts."""
 
-    def __init__(self, n_fields: int, trailing: bool, result: CleanResult):
+    def __init__(self, n_fields: int, trailing: bool, result: CleanResult, case_key: bool = False):
         self.n = n_fields
         self.trailing = trailing
         self.res = result
+        self.case_key = case_key
+        self.bad_key = _BAD_CASE_KEY if case_key else _BAD_KEY
+
+    def key_problem(self, line: bytes) -> str | None:
+        """Why the line's key fields cannot be a record's, or None."""
+        fields = line.split(b"$", 2)
+        if not fields[0].strip().isdigit():
+            return "first field (primaryid/ISR) is not a number"
+        if self.case_key and len(fields) > 1 and fields[1].strip() and not fields[1].strip().isdigit():
+            return "caseid (second field) is not a number"
+        return None
 
     def fits(self, line: bytes) -> str | None:
         """Return "ok" if the line has the file's form, "other" if it has the other valid form, else None."""
@@ -113,10 +127,10 @@ class _Cleaner:
             bad = {i for i, c in enumerate(map(bytes.count, lines, repeat(b"$"))) if c != want}
         if text.translate(None, _PLAIN):
             bad.update(i for i, ln in enumerate(lines) if ln.translate(None, _PLAIN))
-        if lines and not _first_field_ok(lines[0]):
+        if lines and self.key_problem(lines[0]):
             bad.add(0)
         line, pos = 0, 0
-        for m in _BAD_KEY.finditer(text):  # usually none; each match is the newline before a line with a bad key
+        for m in self.bad_key.finditer(text):  # usually none; each match is the newline before a line with a bad key
             line += text.count(b"\n", pos, m.start()) + 1
             pos = m.start() + 1
             if line < len(lines):  # (a match on the unterminated last line is the caller's to handle)
@@ -152,11 +166,12 @@ class _Cleaner:
             line = _sanitize(raw)
             c = line.count(b"$")
             if self.fits(line) is not None:
-                if _first_field_ok(line):
+                problem = self.key_problem(line)
+                if problem is None:
                     self.emit(out, line)
                     self.res.repaired += line != raw or self.fits(line) == "other"
                 else:
-                    self.reject(line_no, raw, "first field (primaryid/ISR) is not a number")
+                    self.reject(line_no, raw, problem)
                 i += 1
                 continue
             if c > want:
@@ -180,7 +195,7 @@ class _Cleaner:
                     break
             if not complete and j >= total and not final and j - i < MAX_JOIN:
                 return out, i  # the rest of the record may be in the next chunk
-            if complete and _first_field_ok(joined):
+            if complete and self.key_problem(joined) is None:
                 self.emit(out, joined)
                 self.res.rejoined += 1
                 self.res.joined_lines += j - i
@@ -264,7 +279,8 @@ def clean_table(stream: BinaryIO, out: BinaryIO, table: str, where: str) -> Clea
         lines = text.split(b"\n")
         tail = lines.pop()  # b"" when the text ends with a newline; else an unterminated last line (at EOF)
         if cleaner is None:
-            cleaner = _Cleaner(len(columns), _majority_trailing(lines, len(columns)), result)
+            cleaner = _Cleaner(len(columns), _majority_trailing(lines, len(columns)), result,
+                               case_key=table.lower() in CASE_KEY_TABLES)
             result.trailing = cleaner.trailing
         written, consumed = cleaner.run(lines, text, line_no, final=eof)
         if written is None:

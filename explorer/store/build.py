@@ -9,6 +9,7 @@ import pandas as pd
 
 from explorer import __version__
 from explorer.stats import Thresholds, cells_expected, disproportionality, fit_prior
+from explorer.vocab.countries import country_names
 from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, learn_names, prod_ai_ingredients
 from explorer.vocab.routes import canonical_route
 
@@ -57,6 +58,12 @@ def _register_vocab(con) -> None:
             con.unregister("vocab_batch")
     con.unregister("route_df")
 
+    names = country_names()
+    country_df = pd.DataFrame({"name": list(names), "code": list(names.values())}, dtype=object)
+    con.register("country_df", country_df)
+    con.execute("CREATE OR REPLACE TEMP TABLE country_map AS SELECT name, code FROM country_df")
+    con.unregister("country_df")
+
 
 SIGNAL_COLUMNS = ("a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror",
                   "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95")
@@ -100,8 +107,7 @@ def _score_pairs(con, chunk: int = 500_000) -> None:
         con.register("scored", frame)
         con.execute("INSERT INTO signal_pairs SELECT s.ingredient, s.pt_key, n.pt_name, "
                     + ", ".join(f"s.{k}" for k in SIGNAL_COLUMNS)
-                    + " FROM scored s LEFT JOIN (SELECT pt_key, any_value(pt_name) AS pt_name FROM reactions "
-                      "GROUP BY pt_key) n USING (pt_key)")
+                    + " FROM scored s LEFT JOIN pt_vocab n USING (pt_key)")
         con.unregister("scored")
 
 

@@ -1,6 +1,6 @@
 -- The deduplicated model, rebuilt from the raw tables after every load. Statements are separated by ";\n\n".
 -- Inputs prepared by build.py: temp tables route_map(route, route_canonical),
--- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients).
+-- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients), country_map(name, code).
 
 -- FAERS dates are YYYYMMDD, YYYYMM or YYYY; anything else (or a year outside 1900-2099) is NULL.
 CREATE OR REPLACE MACRO faers_date(s) AS CASE
@@ -18,13 +18,14 @@ CREATE OR REPLACE MACRO faers_date_precision(s) AS CASE
 END;
 
 -- Every report version once. A primaryid shipped again in a later quarter keeps its latest copy. LAERS ISRs and
--- FAERS primaryids are different numbering systems, so the era is part of the key.
+-- FAERS primaryids are different numbering systems, so the era is part of the key. The case number is a BIGINT in
+-- the model (the loader rejects DEMO lines whose caseid is not digits), which keeps every case join an integer join.
 CREATE OR REPLACE TABLE case_versions AS
 WITH demo AS (
-    SELECT *, quarter < '2012q4' AS is_laers,
+    SELECT * REPLACE (trim(caseid)::BIGINT AS caseid), quarter < '2012q4' AS is_laers,
            row_number() OVER (PARTITION BY quarter < '2012q4', primaryid ORDER BY quarter DESC) AS copy_rank
     FROM raw_demo
-    WHERE caseid IS NOT NULL
+    WHERE nullif(trim(caseid), '') IS NOT NULL
 )
 SELECT caseid, primaryid, quarter, is_laers,
        try_cast(caseversion AS INTEGER) AS caseversion,
@@ -40,7 +41,7 @@ FROM demo
 WHERE copy_rank = 1;
 
 CREATE OR REPLACE TABLE deleted_cases AS
-SELECT caseid, min(quarter) AS first_listed_in FROM raw_deleted GROUP BY caseid;
+SELECT trim(caseid)::BIGINT AS caseid, min(quarter) AS first_listed_in FROM raw_deleted GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE current_reports AS
 SELECT v.caseid, v.primaryid, v.quarter, v.n_versions, v.first_fda_date
@@ -51,7 +52,8 @@ WHERE v.version_rank = 1;
 CREATE OR REPLACE TABLE outcomes AS
 SELECT DISTINCT c.caseid, o.primaryid, upper(o.outc_cod) AS outc_cod
 FROM raw_outc o JOIN current_reports c USING (primaryid, quarter)
-WHERE o.outc_cod IS NOT NULL;
+WHERE o.outc_cod IS NOT NULL
+ORDER BY c.caseid;
 
 CREATE OR REPLACE TABLE cases AS
 WITH flags AS (
@@ -73,12 +75,14 @@ SELECT
     year(coalesce(faers_date(d.init_fda_dt), c.first_fda_date)) AS received_year,
     CASE WHEN a.age_years >= 0 AND a.age_years <= 125 THEN round(a.age_years, 2) END AS age_years,
     CASE WHEN w.weight_kg > 0 AND w.weight_kg <= 650 THEN round(w.weight_kg, 2) END AS weight_kg,
-    nullif(upper(d.reporter_country), 'COUNTRY NOT SPECIFIED') AS country,
+    -- legacy quarters write country names, FAERS ISO codes: names are read as their codes (explorer/vocab)
+    coalesce(cm.code, nullif(upper(trim(d.reporter_country)), 'COUNTRY NOT SPECIFIED')) AS country,
     coalesce(f.is_serious, false) AS is_serious,
     coalesce(f.is_death, false) AS is_death
 FROM current_reports c
 JOIN raw_demo d USING (primaryid, quarter)
 LEFT JOIN flags f ON f.caseid = c.caseid
+LEFT JOIN country_map cm ON cm.name = upper(trim(d.reporter_country))
 CROSS JOIN LATERAL (
     SELECT try_cast(d.age AS DOUBLE) * CASE upper(d.age_cod)
         WHEN 'DEC' THEN 10 WHEN 'YR' THEN 1 WHEN 'MON' THEN 1 / 12 WHEN 'WK' THEN 1 / 52.1775
@@ -103,7 +107,8 @@ FROM raw_drug d
 JOIN current_reports c USING (primaryid, quarter)
 LEFT JOIN route_map rm ON rm.route = d.route
 LEFT JOIN prod_ai_map pm ON pm.prod_ai = d.prod_ai
-LEFT JOIN drugname_map nm ON nm.drugname = d.drugname;
+LEFT JOIN drugname_map nm ON nm.drugname = d.drugname
+ORDER BY c.caseid;
 
 -- One row per ingredient of a drug row, sorted by ingredient, with what exposure definitions test (role, route,
 -- verbatim text), so that matching an exposure reads only its ingredients' rows.
@@ -113,44 +118,69 @@ SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, unnest(ingredient
 FROM drugs
 ORDER BY ingredient;
 
-CREATE OR REPLACE TEMP TABLE pt_names AS
-SELECT pt_key, arg_max(pt, (pt <> upper(pt))::BIGINT * 1000000000000 + n) AS pt_name
-FROM (SELECT lower(pt) AS pt_key, pt, count(*) AS n FROM raw_reac WHERE pt IS NOT NULL GROUP BY ALL)
-GROUP BY pt_key;
+-- The ingredients and canonical routes of the loaded drug rows, commonest first (pickers and claim matching).
+CREATE OR REPLACE TABLE ingredient_vocab AS
+SELECT ingredient, count(*) AS n_drug_rows FROM drug_ingredients GROUP BY ALL ORDER BY n_drug_rows DESC, ingredient;
 
+CREATE OR REPLACE TABLE route_vocab AS
+SELECT route_canonical, count(*) AS n_drug_rows FROM drugs WHERE route_canonical IS NOT NULL
+GROUP BY ALL ORDER BY n_drug_rows DESC, route_canonical;
+
+-- One display name per PT: the mixed-case spelling (FAERS) over the upper-case one (LAERS), then the commonest.
+CREATE OR REPLACE TEMP TABLE pt_names AS
+SELECT pt_key,
+       CASE WHEN name = upper(name) THEN upper(left(name, 1)) || lower(substr(name, 2)) ELSE name END AS pt_name
+FROM (
+    SELECT pt_key, arg_max(pt, (pt <> upper(pt))::BIGINT * 1000000000000 + n) AS name
+    FROM (SELECT lower(pt) AS pt_key, pt, count(*) AS n FROM raw_reac WHERE pt IS NOT NULL GROUP BY ALL)
+    GROUP BY pt_key
+);
+
+-- Sorted by case, so that the reactions of one case or one page of a listing are read from a few row groups.
 CREATE OR REPLACE TABLE reactions AS
-SELECT DISTINCT
-    c.caseid, r.primaryid, r.pt, r.drug_rec_act, lower(r.pt) AS pt_key,
-    CASE WHEN n.pt_name = upper(n.pt_name) THEN upper(left(n.pt_name, 1)) || lower(substr(n.pt_name, 2))
-         ELSE n.pt_name END AS pt_name
+SELECT DISTINCT c.caseid, r.primaryid, r.pt, r.drug_rec_act, lower(r.pt) AS pt_key, n.pt_name
 FROM raw_reac r
 JOIN current_reports c USING (primaryid, quarter)
 LEFT JOIN pt_names n ON n.pt_key = lower(r.pt)
 WHERE r.pt IS NOT NULL
-ORDER BY pt_key;
+ORDER BY c.caseid;
+
+-- Which cases report each PT, sorted by PT: matching an event reads only its PTs' rows.
+CREATE OR REPLACE TABLE reaction_index AS
+SELECT DISTINCT pt_key, caseid FROM reactions ORDER BY pt_key, caseid;
+
+-- Every PT of the loaded reports with its display name and number of current cases (pickers, claim matching).
+CREATE OR REPLACE TABLE pt_vocab AS
+SELECT i.pt_key, n.pt_name, count(*) AS n_cases
+FROM reaction_index i JOIN pt_names n USING (pt_key)
+GROUP BY ALL
+ORDER BY n_cases DESC, pt_key;
 
 CREATE OR REPLACE TABLE therapies AS
 SELECT DISTINCT
     c.caseid, t.primaryid, t.dsg_drug_seq, t.start_dt, t.end_dt, t.dur, t.dur_cod,
     faers_date(t.start_dt) AS start_date, faers_date_precision(t.start_dt) AS start_date_precision,
     faers_date(t.end_dt) AS end_date, faers_date_precision(t.end_dt) AS end_date_precision
-FROM raw_ther t JOIN current_reports c USING (primaryid, quarter);
+FROM raw_ther t JOIN current_reports c USING (primaryid, quarter)
+ORDER BY c.caseid;
 
 CREATE OR REPLACE TABLE indications AS
 SELECT DISTINCT c.caseid, i.primaryid, i.indi_drug_seq, i.indi_pt
 FROM raw_indi i JOIN current_reports c USING (primaryid, quarter)
-WHERE i.indi_pt IS NOT NULL;
+WHERE i.indi_pt IS NOT NULL
+ORDER BY c.caseid;
 
 CREATE OR REPLACE TABLE report_sources AS
 SELECT DISTINCT c.caseid, s.primaryid, upper(s.rpsr_cod) AS rpsr_cod
 FROM raw_rpsr s JOIN current_reports c USING (primaryid, quarter)
-WHERE s.rpsr_cod IS NOT NULL;
+WHERE s.rpsr_cod IS NOT NULL
+ORDER BY c.caseid;
 
 -- Case counts of every ingredient-PT pair (suspect roles PS/SS) with their margins: the 2x2 of each pair is
 -- a, b = n_ingredient - a, c = n_pt - a, d = n - n_ingredient - n_pt + a. Scored by build.py into signal_pairs.
 CREATE OR REPLACE TEMP TABLE pair_counts AS
 WITH di AS (SELECT DISTINCT caseid, ingredient FROM drug_ingredients WHERE role_cod IN ('PS', 'SS')),
-     re AS (SELECT DISTINCT caseid, pt_key FROM reactions),
+     re AS (SELECT caseid, pt_key FROM reaction_index),
      pairs AS (SELECT di.ingredient, re.pt_key, count(*) AS a FROM di JOIN re USING (caseid) GROUP BY ALL),
      ni AS (SELECT ingredient, count(*) AS n_ingredient FROM di GROUP BY ALL),
      np AS (SELECT pt_key, count(*) AS n_pt FROM re GROUP BY ALL)

@@ -36,6 +36,8 @@ from explorer.synth.layouts import QuarterLayout, TableLayout, quarter_layout
 from explorer.vocab.routes import canonical_route
 
 NOTICE = "synthetic demo data — not FDA data"
+LAERS_COUNTRY_NAMES = {"US": "UNITED STATES", "GB": "UNITED KINGDOM", "JP": "JAPAN", "FR": "FRANCE", "DE": "GERMANY",
+                       "CA": "CANADA", "IT": "ITALY", "BR": "BRAZIL"}
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed member timestamps: the same seed gives the same bytes
 
 VOLUME = ((2004, 100_000), (2008, 130_000), (2012, 200_000), (2015, 300_000), (2018, 400_000), (2025, 400_000))
@@ -429,6 +431,8 @@ class Generator:
                     rept_dt=_fmt_date(fda, "day"), i_f_code="F" if follow_up else "I")
         if layout.is_laers:
             demo["image"] = f"{primaryid}-{rng.randrange(10)}"
+            # legacy AERS writes the reporter's country as a name, FAERS as an ISO code
+            demo["reporter_country"] = LAERS_COUNTRY_NAMES.get(demo["reporter_country"], demo["reporter_country"])
         else:
             demo.update(caseversion=str(version), init_fda_dt=_fmt_date(case.received, "day"))
             if layout.era == "faers" and demo.get("age_cod") == "YR" and demo.get("age"):

@@ -1,37 +1,12 @@
 -- Table macros of the selection. They read the session variables bound by explorer.selection.bind():
 -- f_* filters on cases, f_e_* the exposure, f_k_* the comparator, f_event_pts the event's PTs (lower case).
+-- bind() also (re)creates population() from queries/macros/population.sql and selected_cases(), then runs
+-- queries/macros/materialize.sql, which fills the temporary tables these macros read.
 
--- The materialized case sets (filled by materialize.sql); created empty first so that the macros can refer to them.
-CREATE TEMP TABLE IF NOT EXISTS _exposed (caseid VARCHAR);
-CREATE TEMP TABLE IF NOT EXISTS _event (caseid VARCHAR);
-CREATE TEMP TABLE IF NOT EXISTS _comparator (caseid VARCHAR);
-CREATE TEMP TABLE IF NOT EXISTS _selected (caseid VARCHAR);
+CREATE TEMP TABLE IF NOT EXISTS _exposed (caseid BIGINT);
+CREATE TEMP TABLE IF NOT EXISTS _event (caseid BIGINT);
+CREATE TEMP TABLE IF NOT EXISTS _comparator (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _counts (n_population BIGINT);
-
--- Current cases that pass the filters.
-CREATE OR REPLACE TEMP MACRO population() AS TABLE
-SELECT c.*
-FROM cases c
-WHERE (getvariable('f_received_from') IS NULL OR c.received_date >= getvariable('f_received_from'))
-  AND (getvariable('f_received_to') IS NULL OR c.received_date <= getvariable('f_received_to'))
-  AND (getvariable('f_event_from') IS NULL OR c.event_date >= getvariable('f_event_from'))
-  AND (getvariable('f_event_to') IS NULL OR c.event_date <= getvariable('f_event_to'))
-  AND (len(getvariable('f_sexes')) = 0 OR list_contains(getvariable('f_sexes'), c.sex))
-  AND (getvariable('f_age_min') IS NULL OR c.age_years >= getvariable('f_age_min'))
-  AND (getvariable('f_age_max') IS NULL OR c.age_years < getvariable('f_age_max'))
-  AND (len(getvariable('f_countries')) = 0 OR list_contains(getvariable('f_countries'), c.country))
-  AND (len(getvariable('f_occupations')) = 0 OR list_contains(getvariable('f_occupations'), c.occp_cod))
-  AND (len(getvariable('f_report_types')) = 0 OR list_contains(getvariable('f_report_types'), c.rept_cod))
-  AND (NOT getvariable('f_serious') OR c.is_serious)
-  AND (len(getvariable('f_outcome_codes')) = 0 OR c.caseid IN (
-        SELECT caseid FROM outcomes WHERE list_contains(getvariable('f_outcome_codes'), outc_cod)))
-  AND (NOT getvariable('f_exclude_outbreak') OR c.caseid NOT IN (
-        SELECT i.caseid FROM drug_ingredients i
-        JOIN reactions r ON r.caseid = i.caseid
-        JOIN cases oc ON oc.caseid = i.caseid
-        WHERE i.ingredient = getvariable('f_outbreak_ingredient')
-          AND list_contains(getvariable('f_outbreak_pts'), r.pt_key)
-          AND oc.received_date BETWEEN getvariable('f_outbreak_from') AND getvariable('f_outbreak_to')));
 
 -- Drug rows that match an exposure definition (prefix e = exposure, k = comparator). Definitions that name
 -- ingredients read only those ingredients' rows of drug_ingredients (sorted by ingredient); the others scan drugs.
@@ -65,14 +40,18 @@ SELECT * FROM matching_drugs(getvariable('f_k_ing'), getvariable('f_k_xing'), ge
                              getvariable('f_k_xroutes'), getvariable('f_k_terms'), getvariable('f_k_xterms'),
                              getvariable('f_k_roles'));
 
--- The selection's case sets, materialized once per bind by selection.py (queries/macros/materialize.sql):
--- _exposed, _event, _comparator (the comparator's cases, not exposed), _selected, and _counts (n_population).
+-- Every case (filtered or not) that reports one of the event's PTs, from the PT-sorted reaction_index.
+CREATE OR REPLACE TEMP MACRO event_reactions() AS TABLE
+SELECT pt_key, caseid FROM reaction_index WHERE list_contains(getvariable('f_event_pts'), pt_key);
+
+-- selected_cases() (made by bind()) returns at least these columns of cases: caseid, primaryid, received_date,
+-- received_year, event_date, event_date_precision, sex, age_years, country, occp_cod, rept_cod, is_serious,
+-- is_death; the named queries read no others from it.
+
+-- The selection's case sets, materialized once per bind: _exposed, _event, _comparator (the comparator's cases,
+-- not exposed), _selected_rows (the selected cases' rows, when an exposure or an event is set) and _counts.
 CREATE OR REPLACE TEMP MACRO exposed_cases() AS TABLE SELECT caseid FROM _exposed;
 CREATE OR REPLACE TEMP MACRO event_cases() AS TABLE SELECT caseid FROM _event;
-
--- The cases the selection is about: exposed (if an exposure is set) with the event (if one is set), filtered.
-CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE
-SELECT c.* FROM cases c WHERE c.caseid IN (SELECT caseid FROM _selected);
 
 -- The reference group of the 2x2: the comparator's cases not exposed, or else every other case of the population.
 CREATE OR REPLACE TEMP MACRO reference_cases() AS TABLE

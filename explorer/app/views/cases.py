@@ -31,7 +31,7 @@ event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                      selection_mode="single-row", key="listing")
 common.table_downloads(frame, "case listing", common.caption_for(s, sel, synthetic), synthetic, "listing")
 rows = event.selection.rows if event and event.selection else []
-caseid = frame["caseid"].iloc[rows[0]] if rows else st.query_params.get("case")
+caseid = str(frame["caseid"].iloc[rows[0]]) if rows else st.query_params.get("case")
 if caseid:
     st.query_params["case"] = caseid
     try:
