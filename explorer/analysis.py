@@ -15,7 +15,7 @@ import pandas as pd
 
 from explorer import onset, query
 from explorer.definitions import Definitions, load_definitions, single_pt
-from explorer.selection import Selection, bind
+from explorer.selection import Selection, bind, ensure_population_count
 from explorer.stats import Prior, Thresholds, disproportionality
 
 LISTING_SORTS = ("received_date", "event_date", "age_years", "caseid")
@@ -122,7 +122,9 @@ def time_to_onset(store: Store, selection: Selection) -> dict:
 
 def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> dict:
     """The 2x2 cells of the selection and every disproportionality measure, with the database's EBGM prior."""
-    cells = _scalar_row(store.run("signal_cells", selection))
+    bind(store.con, selection, store.definitions)
+    ensure_population_count(store.con)
+    cells = _scalar_row(store.run("signal_cells"))
     m = disproportionality([cells["a"]], [cells["b"]], [cells["c"]], [cells["d"]], store.prior(),
                            thresholds=thresholds)
     return _measures(m, 0)

@@ -225,6 +225,18 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     con.execute("SET VARIABLE f_bound_key = $k", {"k": key})
 
 
+def ensure_population_count(con) -> None:
+    """Count the bound selection's population into ``_counts`` if it is not counted yet.
+
+    Only the 2x2 of a signal needs it, so a filter change that only redraws counts and charts does not scan for it.
+    """
+    key = _variable(con, "f_bound_key")
+    if key is not None and _variable(con, "f_counts_key") == key:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _counts AS SELECT count(*) AS n_population FROM population()")
+    con.execute("SET VARIABLE f_counts_key = $k", {"k": key})
+
+
 def ensure_macros(con) -> None:
     """Create the selection macros on this connection (temporary objects: allowed on read-only connections)."""
     con.execute(MACROS.read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ pts AS (
 ),
 exp AS (
     SELECT caseid, string_agg(DISTINCT concat_ws(' ', drugname, '(' || route_canonical || ')'), '; ') AS exposure_drugs
-    FROM exposure_drugs() WHERE caseid IN (SELECT caseid FROM page) GROUP BY caseid
+    FROM exposure_rows() WHERE caseid IN (SELECT caseid FROM page) GROUP BY caseid
 )
 SELECT p.caseid, p.primaryid, p.received_date, p.event_date, p.event_date_precision, p.sex, p.age_years,
        p.country, p.occp_cod, p.rept_cod, p.is_serious, p.is_death, exp.exposure_drugs, pts.reactions,

@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 FONT = "Arial, Helvetica, sans-serif"
 SERIOUS, NON_SERIOUS, ACCENT = "#1f4e79", "#9dc3e6", "#c00000"
@@ -95,6 +96,26 @@ def bars(frame: pd.DataFrame, x: str, y: str, cap: str, synthetic: bool, title: 
         fig = go.Figure(go.Bar(x=frame[x], y=frame[y], marker_color=SERIOUS))
         fig.update_layout(xaxis_title=x_title, yaxis_title="Cases")
         _count_axis(fig, "y")
+    return _finish(fig, title, cap, synthetic)
+
+
+DEMOGRAPHIC_PANELS = (("sex", "Sex"), ("age_band", "Age band"), ("country", "Reporter country"),
+                      ("reporter", "Reporter"))
+
+
+def demographics(frame: pd.DataFrame, cap: str, synthetic: bool, title: str = "Who the cases are",
+                 top: int = 12) -> go.Figure:
+    """Sex, age band, reporter country and reporter type side by side: one figure, four panels."""
+    fig = make_subplots(rows=1, cols=len(DEMOGRAPHIC_PANELS), subplot_titles=[t for _, t in DEMOGRAPHIC_PANELS],
+                        horizontal_spacing=0.06)
+    most = 0
+    for i, (dim, _) in enumerate(DEMOGRAPHIC_PANELS, start=1):
+        part = frame[frame["dimension"] == dim].head(top)
+        fig.add_trace(go.Bar(x=part["value"], y=part["n_cases"], marker_color=SERIOUS, showlegend=False), 1, i)
+        most = max(most, int(part["n_cases"].max()) if len(part) else 0)
+    fig.update_yaxes(title_text="Cases", row=1, col=1)
+    if most <= 10:
+        fig.update_yaxes(dtick=1, tick0=0)
     return _finish(fig, title, cap, synthetic)
 
 

@@ -3,8 +3,10 @@
 -- only when its definition changes, so a filter change does not pay for them again.
 
 -- set: exposure
+CREATE OR REPLACE TEMP TABLE _exposure_rows AS
+SELECT * FROM exposure_drugs() WHERE getvariable('f_has_exposure');
 CREATE OR REPLACE TEMP TABLE _exposed_any AS
-SELECT DISTINCT caseid FROM exposure_drugs() WHERE getvariable('f_has_exposure');
+SELECT DISTINCT caseid FROM _exposure_rows;
 
 -- set: event
 CREATE OR REPLACE TEMP TABLE _event_any AS

@@ -26,7 +26,4 @@ WHERE (getvariable('f_has_exposure') AND _x AND (NOT getvariable('f_has_event') 
    OR (NOT getvariable('f_has_exposure') AND getvariable('f_has_event') AND _v)
 ORDER BY caseid;
 
-CREATE OR REPLACE TEMP TABLE _counts AS
-SELECT (SELECT count(*) FROM population()) AS n_population;
-
 DROP TABLE _hits;

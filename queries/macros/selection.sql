@@ -40,6 +40,11 @@ SELECT * FROM matching_drugs(getvariable('f_k_ing'), getvariable('f_k_xing'), ge
                              getvariable('f_k_xroutes'), getvariable('f_k_terms'), getvariable('f_k_xterms'),
                              getvariable('f_k_roles'));
 
+-- The exposure's drug rows (every case, filtered or not), found once per exposure definition (case_sets.sql).
+CREATE TEMP TABLE IF NOT EXISTS _exposure_rows (caseid BIGINT, primaryid VARCHAR, drug_seq VARCHAR, role_cod VARCHAR,
+                                                route_canonical VARCHAR, drugname VARCHAR);
+CREATE OR REPLACE TEMP MACRO exposure_rows() AS TABLE SELECT * FROM _exposure_rows;
+
 -- Every case (filtered or not) that reports one of the event's PTs, from the PT-sorted reaction_index.
 CREATE OR REPLACE TEMP MACRO event_reactions() AS TABLE
 SELECT pt_key, caseid FROM reaction_index WHERE list_contains(getvariable('f_event_pts'), pt_key);
@@ -49,7 +54,8 @@ SELECT pt_key, caseid FROM reaction_index WHERE list_contains(getvariable('f_eve
 -- is_death; the named queries read no others from it.
 
 -- The selection's case sets, materialized once per bind: _exposed, _event, _comparator (the comparator's cases,
--- not exposed), _selected_rows (the selected cases' rows, when an exposure or an event is set) and _counts.
+-- not exposed), _selected_rows (the selected cases' rows, when an exposure or an event is set); _counts
+-- (n_population) only when a 2x2 needs it (selection.ensure_population_count).
 CREATE OR REPLACE TEMP MACRO exposed_cases() AS TABLE SELECT caseid FROM _exposed;
 CREATE OR REPLACE TEMP MACRO event_cases() AS TABLE SELECT caseid FROM _event;
 

@@ -45,11 +45,7 @@ with right:
         st.plotly_chart(f3, width="stretch", key="chart-pts")
         common.chart_downloads(f3, "preferred terms", "pts")
 demo = analysis.demographics(s, sel)
-cols = st.columns(4)
-for col, dim, title in zip(cols, ("sex", "age_band", "country", "reporter"),
-                           ("Sex", "Age band", "Reporter country", "Reporter"), strict=True):
-    part = demo[demo["dimension"] == dim].head(12)
-    with col:
-        f4 = charts.bars(part, "value", "n_cases", cap, synthetic, title)
-        st.plotly_chart(f4, width="stretch", key=f"chart-{dim}")
+f4 = charts.demographics(demo, cap, synthetic)  # four panels in one figure: one chart for the browser to draw
+st.plotly_chart(f4, width="stretch", key="chart-demographics")
+common.chart_downloads(f4, "demographics", "demographics")
 common.table_downloads(demo, "demographics", cap, synthetic, "demo-table")
