@@ -250,7 +250,7 @@ def main() -> None:
                         "--quiet"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
         _run(str(bench / "bench_query.py"), "--db", str(demo_db), "--label", "query-demo")
         _run(str(bench / "bench_browser.py"), "--db", str(demo_db), "--label", "browser-demo", "--runs", "10")
-        _run(str(bench / "bench_peers.py"), "--scale", "0.002", "--db", str(demo_db))
+        _run(str(bench / "bench_peers.py"), "--scale", "0.002")
         _run(str(bench / "bench_peers.py"), "--scale", "0.01")
         if "--full" in sys.argv:
             full_db = bench / ".cache" / "full.duckdb"
