@@ -27,7 +27,7 @@ from bench.common import save  # noqa: E402
 from explorer import analysis  # noqa: E402
 from explorer.selection import Filters, Selection  # noqa: E402
 from explorer.stats import cells_expected, disproportionality, fit_prior  # noqa: E402
-from explorer.store.build import count_pairs, pair_cells  # noqa: E402
+from explorer.store.build import count_pairs, pair_table  # noqa: E402
 
 RUNS = 20
 
@@ -87,13 +87,12 @@ def whole_database_ebgm(con) -> dict:
     """Count every ingredient-PT pair, fit the prior, score every pair: what the build does, timed by step."""
     t0 = time.perf_counter()
     count_pairs(con)
-    a, b, c, d = pair_cells(con)
+    keys, (a, b, c, d) = pair_table(con)
     t1 = time.perf_counter()
     prior, _ = fit_prior(a, cells_expected(a, b, c, d))
     t2 = time.perf_counter()
     disproportionality(a, b, c, d, prior)
     t3 = time.perf_counter()
-    keys = con.execute("SELECT ingredient, pt_key FROM pair_counts").fetchnumpy()
     return {"pairs": int(len(a)), "pair_counts_s": t1 - t0, "fit_s": t2 - t1, "score_s": t3 - t2,
             "total_s": t3 - t0, "prior": [prior.alpha1, prior.beta1, prior.alpha2, prior.beta2, prior.p],
             "table": pd.DataFrame({"name": keys["ingredient"], "AE": keys["pt_key"], "count": a.astype(int)})}

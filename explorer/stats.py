@@ -195,6 +195,11 @@ def squash(a, expected, bins_per_count: int = 200) -> tuple[np.ndarray, np.ndarr
     return np.array(out_n), np.array(out_e), np.array(out_w, dtype=float)
 
 
+# Starting points (alpha1, beta1, alpha2, beta2, p) of the prior fit: DuMouchel's (1999) and four spread around it.
+FIT_STARTS = ((0.2, 0.1, 2.0, 4.0, 1 / 3), (0.2, 0.06, 1.4, 1.8, 0.1), (0.1, 0.1, 10.0, 10.0, 0.2),
+              (0.5, 0.5, 5.0, 5.0, 0.5), (0.05, 0.05, 1.0, 1.0, 0.01))
+
+
 def fit_prior(a, expected) -> tuple[Prior, dict]:
     """Fit DuMouchel's prior by maximum likelihood over all pairs with at least one case.
 
@@ -225,17 +230,25 @@ def fit_prior(a, expected) -> tuple[Prior, dict]:
         log_mix0 = np.logaddexp(np.log(p) + _log_p0(e, a1, b1), np.log1p(-p) + _log_p0(e, a2, b2))
         return -np.sum(w * (log_mix - np.log(-np.expm1(log_mix0))))
 
-    d = Prior.default()
-    x0 = np.array([np.log(d.alpha1), np.log(d.beta1), np.log(d.alpha2), np.log(d.beta2), special.logit(d.p)])
-    simplex = optimize.minimize(nll, x0, method="Nelder-Mead",
-                                options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6})
-    start = np.clip(simplex.x, [b[0] for b in bounds], [b[1] for b in bounds])
-    polish = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
-    best = polish if polish.fun <= simplex.fun else simplex
+    # Several starts: the likelihood has local optima (one start alone can end in a prior that puts almost no
+    # weight on its first component and so shrinks every pair to 1). The best optimum found is kept.
+    # From DuMouchel's start, Nelder-Mead then L-BFGS-B; from the others, L-BFGS-B alone.
+    fits = []
+    for i, start in enumerate(FIT_STARTS):
+        x0 = np.array([np.log(start[0]), np.log(start[1]), np.log(start[2]), np.log(start[3]), special.logit(start[4])])
+        if i == 0:
+            simplex = optimize.minimize(nll, x0, method="Nelder-Mead",
+                                        options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6})
+            fits.append(simplex)
+            x0 = np.clip(simplex.x, [b[0] for b in bounds], [b[1] for b in bounds])
+        fits.append(optimize.minimize(nll, x0, method="L-BFGS-B", bounds=bounds))
+    best = min(fits, key=lambda f: f.fun)
     a1, b1, a2, b2, p = unpack(best.x)
     at_bound = bool(np.any(np.abs(np.clip(best.x[:4], -10, 10)) >= 9.99))
+    agree = sum(1 for f in fits if abs(f.fun - best.fun) <= 1e-6 * max(1.0, abs(best.fun)))
     return Prior(a1, b1, a2, b2, p), {"pairs": pairs, "points": int(len(n)),
-                                      "converged": bool(simplex.success or polish.success) and not at_bound,
+                                      "converged": bool(best.success) and not at_bound,
+                                      "at_bound": at_bound, "starts": len(fits), "starts_agreeing": agree,
                                       "log_likelihood": float(-best.fun)}
 
 

@@ -204,3 +204,56 @@ def test_bad_definitions_and_filters(tmp_path):
         from explorer.selection import _age_range
 
         _age_range(("0-17", "65-74"), DEFS)
+
+
+def misscored_pairs(con) -> tuple[int, int, int]:
+    """(pairs whose signal_pairs row does not hold their own 2x2, pairs counted again here, rows of signal_pairs)."""
+    return con.execute("""
+        WITH di AS (SELECT DISTINCT caseid, ingredient FROM drug_ingredients WHERE role_cod IN ('PS', 'SS')),
+             pairs AS (SELECT di.ingredient, r.pt_key, count(*) AS a FROM di JOIN reaction_index r USING (caseid)
+                       GROUP BY ALL),
+             ni AS (SELECT ingredient, count(*) AS n FROM di GROUP BY ALL),
+             np AS (SELECT pt_key, count(DISTINCT caseid) AS n FROM reaction_index GROUP BY ALL)
+        SELECT count(*) FILTER (WHERE s.a IS DISTINCT FROM p.a OR s.a + s.b IS DISTINCT FROM ni.n
+                                      OR s.a + s.c IS DISTINCT FROM np.n),
+               count(*), (SELECT count(*) FROM signal_pairs)
+        FROM pairs p JOIN ni USING (ingredient) JOIN np USING (pt_key)
+        LEFT JOIN signal_pairs s USING (ingredient, pt_key)""").fetchone()
+
+
+def test_every_scored_pair_carries_its_own_cells(synth_store):
+    """signal_pairs: each ingredient-PT row holds the 2x2 of that pair, counted again here from the model."""
+    wrong, counted, stored = misscored_pairs(synth_store[1].con)
+    assert wrong == 0 and counted == stored > 1000
+
+
+def test_scored_pairs_stay_aligned_past_one_row_group(tmp_path):
+    """More pairs than one DuckDB row group (122,880): keys and cells were once read by two scans whose orders
+    differed after the load's writes, so pairs got other pairs' counts. 157,000 pairs here."""
+    generate(tmp_path / "z", expand("2024q1-2025q4"), scale=0.03, seed=3)
+    load([tmp_path / "z"], tmp_path / "d.duckdb")
+    store = analysis.Store.open(tmp_path / "d.duckdb")
+    try:
+        wrong, counted, stored = misscored_pairs(store.con)
+    finally:
+        store.close()
+    assert wrong == 0 and counted == stored > 122_880
+
+
+def test_scoring_keeps_keys_and_cells_together_on_a_large_pair_table():
+    """Keys and cells of pair_counts are read together: two scans need not return rows in the same order."""
+    import duckdb
+
+    from explorer.store.build import _score_pairs
+
+    con = duckdb.connect()
+    con.execute("SET threads = 4")
+    con.execute("""CREATE TEMP TABLE pair_counts AS
+        SELECT 'i' || (r % 997) AS ingredient, 'p' || (r // 997) AS pt_key, any_value(1 + r % 13) AS a,
+               any_value(20 + r % 997) AS n_ingredient, any_value(30 + r // 997) AS n_pt, 10000000 AS n
+        FROM range(600000) t(r) GROUP BY ALL""")
+    con.execute("CREATE TABLE pt_vocab AS SELECT DISTINCT pt_key, pt_key AS pt_name, 1 AS n_cases FROM pair_counts")
+    _score_pairs(con)
+    wrong = con.execute("""SELECT count(*) FROM signal_pairs s JOIN pair_counts p USING (ingredient, pt_key)
+                           WHERE s.a <> p.a OR s.b <> p.n_ingredient - p.a OR s.c <> p.n_pt - p.a""").fetchone()[0]
+    assert wrong == 0 and con.execute("SELECT count(*) FROM signal_pairs").fetchone()[0] == 600000

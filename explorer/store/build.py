@@ -74,11 +74,15 @@ def count_pairs(con) -> None:
     con.execute(next(s for s in _core_statements() if "TEMP TABLE pair_counts" in s))
 
 
-def pair_cells(con) -> tuple:
-    """The 2x2 cells (a, b, c, d) of every pair of ``pair_counts``, as float arrays."""
-    cols = con.execute("SELECT a, n_ingredient, n_pt, n FROM pair_counts").fetchnumpy()
+def pair_table(con) -> tuple[dict, tuple]:
+    """Every pair of ``pair_counts``: its keys (ingredient, pt_key) and its 2x2 cells (a, b, c, d) as float arrays.
+
+    Keys and cells come from one query: two scans of a table need not return its rows in the same order.
+    """
+    cols = con.execute("SELECT ingredient, pt_key, a, n_ingredient, n_pt, n FROM pair_counts").fetchnumpy()
     a = cols["a"].astype(float)
-    return a, cols["n_ingredient"] - a, cols["n_pt"] - a, cols["n"] - cols["n_ingredient"] - cols["n_pt"] + a
+    cells = (a, cols["n_ingredient"] - a, cols["n_pt"] - a, cols["n"] - cols["n_ingredient"] - cols["n_pt"] + a)
+    return {"ingredient": cols["ingredient"], "pt_key": cols["pt_key"]}, cells
 
 
 def _score_pairs(con, chunk: int = 500_000) -> None:
@@ -87,7 +91,7 @@ def _score_pairs(con, chunk: int = 500_000) -> None:
     The prior is stored in ``ebgm_prior`` and refitted whenever the model is rebuilt (after every load that changes
     the data).
     """
-    a, b, c, d = pair_cells(con)
+    keys, (a, b, c, d) = pair_table(con)
     prior, report = fit_prior(a, cells_expected(a, b, c, d))
     con.execute(
         "CREATE OR REPLACE TABLE ebgm_prior AS SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, "
@@ -98,7 +102,6 @@ def _score_pairs(con, chunk: int = 500_000) -> None:
     )
     typed = ", ".join(f"{c} {'BOOLEAN' if c == 'evans' else 'DOUBLE'}" for c in SIGNAL_COLUMNS)
     con.execute(f"CREATE OR REPLACE TABLE signal_pairs (ingredient VARCHAR, pt_key VARCHAR, pt_name VARCHAR, {typed})")
-    keys = con.execute("SELECT ingredient, pt_key FROM pair_counts").fetchnumpy()
     for start in range(0, len(a), chunk):
         sl = slice(start, start + chunk)
         m = disproportionality(a[sl], b[sl], c[sl], d[sl], prior, thresholds=Thresholds())
