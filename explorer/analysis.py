@@ -50,6 +50,20 @@ class Store:
             return None
         return Prior(*row) if row else None
 
+    def prior_note(self) -> str:
+        """'' when the EBGM prior's fit converged inside its parameter space, else a sentence to show with EBGM."""
+        try:
+            row = self.con.execute("SELECT converged, at_bound FROM ebgm_prior").fetchone()
+        except Exception:  # a store built before these columns existed
+            return ""
+        if not row or row[0]:
+            return ""
+        if row[1]:
+            return ("EBGM caution: the prior's fit ended at the edge of its parameter space (a background component "
+                    "with no spread, as when most pairs are exactly as frequent as expected); EB05/EB95 are computed "
+                    "with that prior. Read them beside PRR, ROR and IC.")
+        return "EBGM caution: the prior's fit did not converge; read EBGM beside PRR, ROR and IC."
+
     def notice(self) -> tuple[bool, str]:
         return query.data_notice(self.con)
 

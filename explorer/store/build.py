@@ -95,10 +95,12 @@ def _score_pairs(con, chunk: int = 500_000) -> None:
     prior, report = fit_prior(a, cells_expected(a, b, c, d))
     con.execute(
         "CREATE OR REPLACE TABLE ebgm_prior AS SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, "
-        "$p AS p, $pairs AS n_pairs, $converged AS converged, $ll AS log_likelihood, 'PS,SS' AS roles, "
-        "now()::TIMESTAMP AS fitted_at",
+        "$p AS p, $pairs AS n_pairs, $converged AS converged, $at_bound AS at_bound, $starts AS starts, "
+        "$agreeing AS starts_agreeing, $ll AS log_likelihood, 'PS,SS' AS roles, now()::TIMESTAMP AS fitted_at",
         {"a1": prior.alpha1, "b1": prior.beta1, "a2": prior.alpha2, "b2": prior.beta2, "p": prior.p,
-         "pairs": report["pairs"], "converged": report["converged"], "ll": report.get("log_likelihood")},
+         "pairs": report["pairs"], "converged": report["converged"], "at_bound": report.get("at_bound", False),
+         "starts": report.get("starts", 0), "agreeing": report.get("starts_agreeing", 0),
+         "ll": report.get("log_likelihood")},
     )
     typed = ", ".join(f"{c} {'BOOLEAN' if c == 'evans' else 'DOUBLE'}" for c in SIGNAL_COLUMNS)
     con.execute(f"CREATE OR REPLACE TABLE signal_pairs (ingredient VARCHAR, pt_key VARCHAR, pt_name VARCHAR, {typed})")
