@@ -116,6 +116,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", required=True, choices=("0.002", "0.01", "0.1", "1"))
     ap.add_argument("--db", type=Path)
+    ap.add_argument("--timeout-min", type=float, default=120, help="stop open-altio's build after this long")
     args = ap.parse_args()
     args.zips = quarters_at(args.scale)
     work = CACHE / f"altio-{args.scale}"
@@ -151,11 +152,17 @@ def main() -> None:
     out = work / "releases"
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
-    proc = subprocess.run([str(python), str(HOST), "--input", str(folder), "--out", str(out), "--names", str(names),
-                           "--work", str(work / "dictionary"), "--pairs", json.dumps(pairs)],
-                          capture_output=True, text=True, env={k: v for k, v in os.environ.items()
-                                                               if not k.startswith("PYTHON")}
-                          | {"OPEN_ALTIO_DATA_DIR": str(work / "data")})
+    try:
+        proc = subprocess.run([str(python), str(HOST), "--input", str(folder), "--out", str(out), "--names",
+                               str(names), "--work", str(work / "dictionary"), "--pairs", json.dumps(pairs)],
+                              capture_output=True, text=True, timeout=args.timeout_min * 60,
+                              env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+                              | {"OPEN_ALTIO_DATA_DIR": str(work / "data")})
+    except subprocess.TimeoutExpired:
+        res["altio_wall_s"] = time.perf_counter() - t
+        res["altio_unfinished"] = f"not finished after {args.timeout_min:.0f} min, stopped"
+        save(f"peers-{args.scale}", res)
+        return
     res["altio_wall_s"] = time.perf_counter() - t
     result = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@RESULT ")]
     if proc.returncode != 0 or not result:

@@ -6,12 +6,14 @@
 - whole-database EBGM: pair counts, prior fit and scoring of every ingredient-PT pair;
 - vigipy's GPS on the same pair table (its prior fit and EBGM), timed beside ours.
 
-Usage: python bench/bench_query.py --db PATH [--label NAME]
+Usage: python bench/bench_query.py --db PATH [--label NAME] [--queries-only]
+  --queries-only  time the query layer again and keep the earlier run's pandas, EBGM and vigipy results
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -23,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import save  # noqa: E402
+from bench.common import RESULTS, save  # noqa: E402
 from explorer import analysis  # noqa: E402
 from explorer.selection import Filters, Selection  # noqa: E402
 from explorer.stats import cells_expected, disproportionality, fit_prior  # noqa: E402
@@ -122,6 +124,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
     ap.add_argument("--label", default="query")
+    ap.add_argument("--queries-only", action="store_true")
     args = ap.parse_args()
     store = analysis.Store.open(args.db)
     defs = store.definitions
@@ -150,6 +153,13 @@ def main() -> None:
         res[name] = {"p50": pct(ts, 50), "p95": pct(ts, 95), "runs": len(ts)}
     res["summary"]["answer"] = {k: v for k, v in ours.items() if k != "by_year"}
 
+    if args.queries_only:
+        earlier = RESULTS / f"{args.label}.json"
+        kept = json.loads(earlier.read_text()) if earlier.exists() else {}
+        store.close()
+        save(args.label, {**kept, **res})
+        print(res)
+        return
     n_drugs = store.con.execute("SELECT count(*) FROM drugs").fetchone()[0]
     res["drug_rows"] = n_drugs
     if n_drugs > 30_000_000:

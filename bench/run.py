@@ -121,17 +121,25 @@ def _peers_section(runs: list[dict]) -> list[str]:
     for r in runs:
         alt = r.get("altio") or {}
         st = ((alt.get("statistics_manifest") or {}).get("seconds") or {})
-        ours_load = r.get("ours_load_s")
-        load = (f"{ours_load:.0f} s, peak {r['ours_load_peak_mb']:,.0f} MB" if ours_load else "see the full-scale "
-                "load above")
-        build = (f"{alt['build_s']:.0f} s, peak {alt['peak_mb']:,.0f} MB" if alt else
-                 f"failed: {r.get('altio_error', '')[-160:]}".replace("\n", " ").replace("|", "/"))
+        ours_load, peak = r.get("ours_load_s"), r.get("ours_load_peak_mb")
+        full_load = RESULTS / "full-load.json"
+        if ours_load is None and r["scale"] == 1 and full_load.exists():  # loaded once by bench_full.py
+            f = json.loads(full_load.read_text())
+            ours_load, peak = f["load_s"], f["load_peak_mb"]
+        load = f"{ours_load:.0f} s, peak {peak:,.0f} MB" if ours_load else "–"
+        if alt:
+            build = f"{alt['build_s']:.0f} s, peak {alt['peak_mb']:,.0f} MB"
+        elif r.get("altio_unfinished"):
+            build = r["altio_unfinished"]
+        else:
+            build = f"failed: {r.get('altio_error', '')[-160:]}".replace("\n", " ").replace("|", "/")
         screen = r["ours_screening"]["total_s"]
         theirs_cases = next((s["count"]["total"] for s in alt.get("funnel", {}).get("steps", [])
                              if s["id"] == "kept_after_duplicates"), None)
         out.append(
             f"| {r['scale']:g} | {r['reports']:,} | {r['text_mb']:,.0f} MB | {load} | {build} | "
-            + (f"{ours_load / alt['build_s']:.2f}" if ours_load and alt else "–")
+            + (f"{ours_load / alt['build_s']:.2f}" if ours_load and alt else
+               f"< {ours_load / r['altio_wall_s']:.2f}" if ours_load and r.get("altio_unfinished") else "–")
             + f" | {screen:.1f} s | " + (f"{st['total']:.1f} s | {screen / st['total']:.2f}" if st else "– | –")
             + f" | {r['ours']['current_cases']:,} / " + (f"{theirs_cases:,}" if theirs_cases is not None else "–")
             + " |")
