@@ -294,8 +294,9 @@ def cmd_signals(args) -> int:
             payload = {k: s.get(k) for k in keys}
             payload["query_id"] = sel.query_id()
             payload["note"] = "disproportionality is hypothesis-generating; counts are not incidence"
-            if store.prior_note():
-                payload["ebgm_prior_note"] = store.prior_note()
+            prior_note = store.prior_note()
+            if prior_note:
+                payload["ebgm_prior_note"] = prior_note
             _emit(args, store, payload)
         return 0
     finally:

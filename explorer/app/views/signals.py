@@ -41,8 +41,9 @@ with tab1:
         flags = {"Evans (PRR)": r["evans"], "ROR lower > 1": r["ror_signal"], "IC025 > 0": r["ic_signal"],
                  "EB05 ≥ 2": r.get("ebgm_signal")}
         st.write(" · ".join(f"{k}: **{'yes' if v else 'no'}**" for k, v in flags.items()))
-        if s.prior_note():
-            st.caption(s.prior_note())
+        prior_note = s.prior_note()
+        if prior_note:
+            st.caption(prior_note)
         common.table_downloads(measures, "disproportionality", cap, synthetic, "measures")
 with tab2:
     if sel.event is None or len(sel.event.pts) < 2:
