@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,6 +57,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
+
+    con = duckdb.connect(args.db, read_only=True)
+    current_cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    con.close()
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,7 +110,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
-    res = {"db": args.db, "first_load_s": first_load,
+    res = {"db": args.db, "current_cases": current_cases, "first_load_s": first_load,
            "filter_change": {"p50": float(np.percentile(toggles, 50)), "p95": float(np.percentile(toggles, 95)),
                              "runs": len(toggles)},
            "filter_change_driver": {"p50": float(np.percentile(driver, 50)), "p95": float(np.percentile(driver, 95)),
