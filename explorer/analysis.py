@@ -111,7 +111,11 @@ def listing(store: Store, selection: Selection, sort: str = "received_date", des
 
 
 def case(store: Store, caseid: str | int) -> dict[str, pd.DataFrame]:
-    """Everything about one case: report, drugs (with therapy dates and indications), reactions, versions.
+    """Everything about one case.
+
+    Returns:
+        ``report``, ``drugs`` (with therapy dates and indications), ``reactions``, ``versions`` and ``duplicates``
+        (its group of probable duplicates; empty when it is in none).
 
     Raises:
         QueryError: the case number is not a number, or no current case has it.
@@ -125,7 +129,8 @@ def case(store: Store, caseid: str | int) -> dict[str, pd.DataFrame]:
         raise query.QueryError(f"no current case {text} (deleted, or not in the loaded quarters)")
     return {"report": report, "drugs": query.run(store.con, "case_drugs", caseid=key),
             "reactions": query.run(store.con, "case_reactions", caseid=key),
-            "versions": query.run(store.con, "case_versions", caseid=key)}
+            "versions": query.run(store.con, "case_versions", caseid=key),
+            "duplicates": query.run(store.con, "case_duplicates", caseid=key)}
 
 
 def time_to_onset(store: Store, selection: Selection) -> dict:

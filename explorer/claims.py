@@ -170,9 +170,11 @@ def _reading(claim_type: str, verdict: str, e: Exposure, v: EventGroup, ev: dict
     what = f"{v.title.lower()} after {e.title.lower()}"
     if claim_type == "existence":
         if verdict == "supported":
+            dups = ev.get("probable_duplicates") or 0
+            flagged = f"; {dups} flagged as probable duplicates of an earlier case" if dups else ""
             return (f"{src} holds {n} current case report{'s' if n != 1 else ''} of {what} ({years}; "
-                    f"{ev['serious']} serious, {ev['deaths']} fatal): such events have been reported, which shows "
-                    "neither how often they occur nor that the injection caused them.")
+                    f"{ev['serious']} serious, {ev['deaths']} fatal{flagged}): such events have been reported, "
+                    "which shows neither how often they occur nor that the injection caused them.")
         return f"No current case report of {what} is found in {src[0].lower() + src[1:]} for the loaded quarters."
     if claim_type == "frequency":
         return (f"{src} cannot say how common {what} is: spontaneous reports have no denominator "
@@ -236,6 +238,7 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
             days = onset.pop("days")["onset_days"]
             onset["within_window"] = float((days <= window).mean()) if window and len(days) else None
             ev = {"cases": c["n_cases"], "serious": c["n_serious"], "deaths": c["n_deaths"],
+                  "probable_duplicates": c["n_probable_duplicates"],
                   "first_year": c["first_year"], "last_year": c["last_year"], "by_year": c["by_year"],
                   "signal": sig, "onset": onset, "window_days": window, "recovery_claim": recovery}
             for t in types:
@@ -250,7 +253,8 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
                 findings.append({
                     "exposure": e.name, "exposure_title": e.title, "event": v.name, "event_title": v.title,
                     "claim_type": t, "verdict": verdict, "cases": c["n_cases"], "serious": c["n_serious"],
-                    "deaths": c["n_deaths"], "first_year": c["first_year"], "last_year": c["last_year"],
+                    "deaths": c["n_deaths"], "probable_duplicates": c["n_probable_duplicates"],
+                    "first_year": c["first_year"], "last_year": c["last_year"],
                     "by_year": c["by_year"], "signal": {k: sig.get(k) for k in (
                         "a", "b", "c", "d", "expected", "prr", "prr_ci", "ror", "ror_ci", "ic", "ic025", "ic975",
                         "ebgm", "eb05", "eb95")},

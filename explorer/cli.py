@@ -82,6 +82,12 @@ def cmd_load(args) -> int:
 
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     summary = load(args.sources, args.db, progress=progress)
+    _print_load(summary)
+    _print_store(Path(args.db))
+    return 0
+
+
+def _print_load(summary) -> None:
     parts = []
     if summary.loaded:
         parts.append(f"loaded {len(summary.loaded)} quarter(s)")
@@ -89,9 +95,18 @@ def cmd_load(args) -> int:
         parts.append(f"replaced {', '.join(summary.replaced)} (source changed)")
     if summary.skipped:
         parts.append(f"skipped {len(summary.skipped)} already loaded from the same bytes")
+    if summary.rebuilt and not summary.changed:
+        parts.append("rebuilt the model from the loaded quarters")
     mbs = summary.bytes / 1e6 / summary.seconds if summary.seconds else 0
-    print(f"{'; '.join(parts)} in {summary.seconds:.1f} s ({summary.bytes / 1e6:,.0f} MB, {mbs:,.0f} MB/s); "
-          f"{summary.rejected:,} line(s) rejected")
+    print(f"{'; '.join(parts) or 'nothing to do'} in {summary.seconds:.1f} s ({summary.bytes / 1e6:,.0f} MB, "
+          f"{mbs:,.0f} MB/s); {summary.rejected:,} line(s) rejected")
+
+
+def cmd_rebuild(args) -> int:
+    from explorer.store.loader import load
+
+    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    _print_load(load([], args.db, progress=progress, rebuild=True))
     _print_store(Path(args.db))
     return 0
 
@@ -180,7 +195,8 @@ def _selection(args, store):
                       age_bands=listed(args.age_band), countries=listed(args.country),
                       occupations=listed(args.reporter), report_types=listed(args.report_type),
                       serious_only=args.serious, outcome_codes=listed(args.outcome),
-                      exclude_outbreak=args.exclude_outbreak)
+                      exclude_outbreak=args.exclude_outbreak,
+                      exclude_probable_duplicates=args.exclude_probable_duplicates)
     selection = Selection(exposure=exposure, event=event, comparator=comparator, filters=filters)
     from explorer.selection import validate
 
@@ -223,8 +239,9 @@ def cmd_query(args) -> int:
         if what == "count":
             c = analysis.count(store, sel)
             payload = {"cases": c["n_cases"], "serious": c["n_serious"], "deaths": c["n_deaths"],
-                       "first_year": c["first_year"], "last_year": c["last_year"], "by_year": c["by_year"],
-                       "outcomes": c["outcomes"], "query_id": sel.query_id()}
+                       "probable_duplicates": c["n_probable_duplicates"], "first_year": c["first_year"],
+                       "last_year": c["last_year"], "by_year": c["by_year"], "outcomes": c["outcomes"],
+                       "query_id": sel.query_id()}
             _emit(args, store, payload)
         elif what == "case":
             if not args.caseid:
@@ -393,19 +410,25 @@ def _add_selection_options(p) -> None:
     f.add_argument("--outcome", help="cases with one of these outcomes, e.g. DE,LT")
     f.add_argument("--exclude-outbreak", action="store_true",
                    help="exclude the 2012-2013 compounded methylprednisolone fungal meningitis outbreak")
+    f.add_argument("--exclude-probable-duplicates", action="store_true",
+                   help="leave out cases flagged as probable duplicates of an earlier case (same full event date, "
+                        "age, sex, country, drugs and reactions); kept by default")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
 
 
 def cmd_demo(args) -> int:
+    from explorer.store.loader import load, model_is_current
+
     db = Path(args.db)
     if not db.exists():
-        from explorer.store.loader import load
-
         zips = sorted(DEMO_DIR.glob("*.zip"))
         if not zips:
             raise ExplorerError(f"{DEMO_DIR}: no demo zips (python -m explorer synth data/demo ...)")
         print(f"loading the shipped demo data ({len(zips)} quarters) into {db} ...", file=sys.stderr)
         load(zips, db)
+    elif not model_is_current(db):
+        print(f"rebuilding {db}: it was built by another version of this tool ...", file=sys.stderr)
+        load([], db, rebuild=True)
     _print_store(db)
     if args.no_app:
         return 0
@@ -450,6 +473,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("rebuild", help="rebuild the deduplicated model from the quarters already loaded",
+                       description="Rebuild the deduplicated model (cases, drugs, reactions, probable duplicates, "
+                       "signal scores) from the raw tables already in the database, as after an upgrade of this "
+                       "tool. Nothing is read from the source files; the database is replaced atomically at the end.")
+    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("info", help="what is loaded: quarters, deduplication flow, rejected lines",
                        description="Describe the database: quarters, deduplication flow and rejected lines.")

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from explorer.errors import ExplorerError
+from explorer.store.build import MODEL_VERSION, model_version
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
@@ -79,7 +80,8 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     """Open a store read-only.
 
     Raises:
-        ExplorerError: the file is missing, locked for writing by another process, or not a store.
+        ExplorerError: the file is missing, locked for writing by another process, not a store, or a store built
+            under another model version (it names the command that rebuilds it).
     """
     path = Path(db_path)
     if not path.exists():
@@ -88,6 +90,16 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as e:
         raise ExplorerError(f"{path}: cannot open the database read-only ({e})") from None
+    is_store = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'").fetchone()[0]
+    built_with = model_version(con)
+    if not is_store or built_with != MODEL_VERSION:
+        con.close()
+        if not is_store:
+            raise ExplorerError(f"{path}: not an explorer database (no cases table); load data first "
+                                "(python -m explorer load ...)")
+        raise ExplorerError(f"{path}: built by another version of this tool (model {built_with or 1}; this version "
+                            f"reads model {MODEL_VERSION}); rebuild it from its loaded quarters: "
+                            f"python -m explorer rebuild --db {path}")
     return con
 
 

@@ -50,6 +50,7 @@ class Filters:
     serious_only: bool = False
     outcome_codes: tuple[str, ...] = ()
     exclude_outbreak: bool = False
+    exclude_probable_duplicates: bool = False
 
     def describe(self) -> str:
         """The active filters in words ('' when none)."""
@@ -67,6 +68,8 @@ class Filters:
             words.append("serious cases only")
         if self.exclude_outbreak:
             words.append("2012-2013 compounding outbreak excluded")
+        if self.exclude_probable_duplicates:
+            words.append("probable duplicates excluded")
         return "; ".join(words)
 
 
@@ -128,7 +131,8 @@ def _exposure_values(prefix: str, e: Exposure | None) -> dict:
 
 _TYPES = {"DATE": ("received_from", "received_to", "event_from", "event_to", "outbreak_from", "outbreak_to"),
           "DOUBLE": ("age_min", "age_max"), "DOUBLE[]": ("band_los", "band_his"),
-          "BOOLEAN": ("serious", "exclude_outbreak", "has_comparator", "has_exposure", "has_event", "all_cases"),
+          "BOOLEAN": ("serious", "exclude_outbreak", "exclude_probable_duplicates", "has_comparator", "has_exposure",
+                      "has_event", "all_cases"),
           "VARCHAR": ("e_terms", "e_xterms", "k_terms", "k_xterms", "outbreak_ingredient")}
 
 
@@ -185,6 +189,7 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
         "countries": [c.upper() for c in f.countries], "occupations": [o.upper() for o in f.occupations],
         "report_types": [r.upper() for r in f.report_types], "serious": f.serious_only,
         "outcome_codes": [o.upper() for o in f.outcome_codes], "exclude_outbreak": f.exclude_outbreak,
+        "exclude_probable_duplicates": f.exclude_probable_duplicates,
         "outbreak_ingredient": defs.settings.outbreak_ingredient,
         "outbreak_pts": [p.lower() for p in outbreak.pts],
         "outbreak_from": defs.settings.outbreak_from, "outbreak_to": defs.settings.outbreak_to,

@@ -21,6 +21,7 @@ exp AS (
 )
 SELECT p.caseid, p.primaryid, p.received_date, p.event_date, p.event_date_precision, p.sex, p.age_years,
        p.country, p.occp_cod, p.rept_cod, p.is_serious, p.is_death, exp.exposure_drugs, pts.reactions,
-       (SELECT count(*) FROM s) AS n_total
+       dup.duplicate_of AS probable_duplicate_of, (SELECT count(*) FROM s) AS n_total
 FROM page p LEFT JOIN pts USING (caseid) LEFT JOIN exp USING (caseid)
+LEFT JOIN probable_duplicates dup USING (caseid)
 ORDER BY p._key ASC NULLS LAST, p._tie

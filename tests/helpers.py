@@ -59,3 +59,57 @@ def report(primaryid: str, caseid: str, version: str = "", fda_dt: str = "202001
     """A DEMO row."""
     return {"primaryid": primaryid, "caseid": caseid, "caseversion": version, "fda_dt": fda_dt,
             "init_fda_dt": demo.pop("init_fda_dt", fda_dt), **demo}
+
+
+def dup_case(pid, caseid, received, *, event_dt="20200110", age="60", age_cod="YR", sex="F",
+             pts=("Paraplegia", "Nausea"), drugs=(("DEPO-MEDROL", "PS", "EPIDURAL"), ("ASPIRIN", "C", "ORAL"))):
+    """One report's DEMO row, DRUG rows and REAC rows, for the probable-duplicate fixtures."""
+    demo = report(pid, caseid, "1", received, event_dt=event_dt, age=age, age_cod=age_cod, sex=sex,
+                  reporter_country="US")
+    drug = [{"primaryid": pid, "caseid": caseid, "drug_seq": str(k), "role_cod": role, "drugname": name,
+             "route": route} for k, (name, role, route) in enumerate(drugs, start=1)]
+    reac = [{"primaryid": pid, "caseid": caseid, "pt": pt} for pt in pts]
+    return demo, drug, reac
+
+
+def duplicates_fixture() -> dict[str, list[dict[str, str]]]:
+    """One 2020Q1 quarter of seven Paraplegia cases: cases 2 and 6 repeat case 1's event (flagged as its probable
+    duplicates); 3, 4, 5 and 7 differ in a reaction, the event date's precision, the sex, the drugs."""
+    specs = [
+        dup_case("11", "1", "20200115"),
+        # the same event from a second source: age in months, drugs and reactions in another order, another role
+        dup_case("21", "2", "20200201", age="720", age_cod="MON", pts=("Nausea", "Paraplegia"),
+                 drugs=(("ASPIRIN", "C", "ORAL"), ("DEPO-MEDROL", "SS", "Epidural"))),
+        dup_case("31", "3", "20200120", pts=("Paraplegia", "Nausea", "Headache")),  # one more reaction
+        dup_case("41", "4", "20200120", event_dt="202001"),  # event month only: too little to compare
+        dup_case("51", "5", "20200120", sex=""),  # no sex
+        dup_case("61", "6", "20200301"),
+        dup_case("71", "7", "20200101", drugs=(("ASPIRIN", "PS", "ORAL"),)),  # other drugs
+    ]
+    return {"demo": [d for d, _, _ in specs], "drug": [r for _, ds, _ in specs for r in ds],
+            "reac": [r for _, _, rs in specs for r in rs]}
+
+
+def expected_duplicates(con) -> dict[int, int]:
+    """The probable-duplicate rule recomputed in Python from the model's tables: {flagged caseid: first caseid}."""
+    keys: dict[int, list] = {}
+    for caseid, received, *demo in con.execute(
+            "SELECT caseid, received_date, event_date, age_years, sex, country FROM cases "
+            "WHERE event_date_precision = 'day' AND age_years IS NOT NULL AND sex IS NOT NULL "
+            "AND country IS NOT NULL").fetchall():
+        keys[caseid] = [received, tuple(demo), set(), set()]
+    for caseid, ingredients, name in con.execute("SELECT caseid, ingredients, drugname FROM drugs").fetchall():
+        if caseid in keys:
+            keys[caseid][2].update(ingredients or ([name.strip().upper()] if name else []))
+    for caseid, pt_key in con.execute("SELECT caseid, pt_key FROM reactions").fetchall():
+        if caseid in keys:
+            keys[caseid][3].add(pt_key)
+    groups: dict[tuple, list] = {}
+    for caseid, (received, demo, drugs, pts) in keys.items():
+        if drugs and pts:
+            groups.setdefault((demo, frozenset(drugs), frozenset(pts)), []).append((received, caseid))
+    out = {}
+    for members in groups.values():
+        first = min(members, key=lambda m: (m[0] is None, m[0] or 0, m[1]))[1]
+        out.update({caseid: first for _, caseid in members if caseid != first})
+    return out

@@ -257,3 +257,17 @@ def test_scoring_keeps_keys_and_cells_together_on_a_large_pair_table():
     wrong = con.execute("""SELECT count(*) FROM signal_pairs s JOIN pair_counts p USING (ingredient, pt_key)
                            WHERE s.a <> p.a OR s.b <> p.n_ingredient - p.a OR s.c <> p.n_pt - p.a""").fetchone()[0]
     assert wrong == 0 and con.execute("SELECT count(*) FROM signal_pairs").fetchone()[0] == 600000
+
+
+def test_excluding_probable_duplicates_leaves_each_group_its_first_case(synth_store):
+    truth, store = synth_store
+    flagged = store.con.execute("SELECT count(*) FROM probable_duplicates").fetchone()[0]
+    assert flagged >= len(truth["probable_duplicates"]["pairs"]) > 0
+    every = analysis.count(store, Selection())
+    kept = analysis.count(store, Selection(filters=Filters(exclude_probable_duplicates=True)))
+    assert every["n_probable_duplicates"] == flagged
+    assert (every["n_cases"] - kept["n_cases"], kept["n_probable_duplicates"]) == (flagged, 0)
+    nausea = Selection(event=single_pt("Nausea"))  # through the selection's case sets, not the population alone
+    with_all = analysis.count(store, nausea)
+    without = analysis.count(store, replace(nausea, filters=Filters(exclude_probable_duplicates=True)))
+    assert with_all["n_cases"] - without["n_cases"] == with_all["n_probable_duplicates"] > 0

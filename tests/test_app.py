@@ -29,19 +29,21 @@ def demo_db(tmp_path_factory):
     return db
 
 
+def open_page(page: str, **params) -> AppTest:
+    """Run one page under AppTest with these URL parameters, on the database in EXPLORER_DB."""
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("EXPLORER_DB", str(demo_db))
-
-    def make(page: str, **params):
-        at = AppTest.from_file(MAIN, default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.switch_page(f"views/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
-    return make
+    return open_page
 
 
 def metric(at, label):
@@ -180,3 +182,38 @@ def test_the_app_reconnects_when_a_load_swaps_the_database(tmp_path, monkeypatch
     load([write_quarter(tmp_path / "b", "2020q2", {"demo": [report("21", "2", "1"), report("31", "3", "1")]})], db)
     at.run()
     assert not at.exception and metric(at, "Current cases") == "3"
+
+
+def test_probable_duplicates_are_shown_and_can_be_excluded(tmp_path, monkeypatch):
+    from .helpers import duplicates_fixture, write_quarter
+
+    db = tmp_path / "dups.duckdb"
+    load([write_quarter(tmp_path, "2020q1", duplicates_fixture())], db)
+    monkeypatch.setenv("EXPLORER_DB", str(db))
+    at = open_page("explore", exposure_mode="none", pts="Paraplegia")
+    assert metric(at, "Cases") == "7"
+    assert any("2 of these cases are flagged as probable duplicates" in c.value for c in at.caption)
+    at.sidebar.checkbox(key="dups").check().run()
+    assert not at.exception and metric(at, "Cases") == "5" and at.query_params["dups"] == "1"
+    assert not any("flagged as probable duplicates" in c.value for c in at.caption)
+
+    at = open_page("cases", exposure_mode="none", pts="Paraplegia", case="6")
+    listing = at.dataframe[0].value
+    assert dict(zip(listing["caseid"], listing["probable_duplicate_of"], strict=True))[6] == 1
+    assert any("Probable duplicates" in m.value for m in at.markdown)
+    group = next(d.value for d in at.dataframe if "first_received" in d.value.columns)
+    assert group["caseid"].tolist() == [1, 2, 6] and group["this_case"].tolist() == [False, False, True]
+
+
+def test_the_demo_flags_exactly_its_planted_probable_duplicates(demo_db):
+    import json
+
+    import duckdb
+
+    truth = json.loads((REPO / "data" / "demo" / "truth.json").read_text())
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        flagged = dict(con.execute("SELECT caseid, duplicate_of FROM probable_duplicates").fetchall())
+    finally:
+        con.close()
+    assert flagged == {twin: first for twin, first in truth["probable_duplicates"]["pairs"]} and flagged

@@ -130,3 +130,28 @@ def test_cli_overrides_and_errors(demo, tmp_path):
     bad.write_text("text = [unclosed\n")
     r = run("check", "--from", str(bad), "--db", str(db))
     assert r.returncode == 1 and "does not parse" in r.stderr
+
+
+def test_the_methods_paragraph_says_how_probable_duplicates_were_treated(tmp_path):
+    from explorer.report.evidence import methods
+    from explorer.selection import Filters
+
+    from .helpers import duplicates_fixture, write_quarter
+
+    db = tmp_path / "dups.duckdb"
+    load([write_quarter(tmp_path, "2020q1", duplicates_fixture())], db)
+    store = analysis.Store.open(db)
+    try:
+        text = "Paraplegia has been reported after epidural steroid injections."
+        kept = check(store, text)
+        finding = next(f for f in kept["findings"] if f["claim_type"] == "existence")
+        assert finding["cases"] == 6 and finding["probable_duplicates"] == 2  # case 7 had no epidural steroid
+        assert "2 flagged as probable duplicates" in finding["reading"]
+        assert "2 current cases were flagged as probable duplicates" in methods(kept)
+        assert "kept in the counts" in methods(kept)
+        dropped = check(store, text, filters=Filters(exclude_probable_duplicates=True))
+        finding = next(f for f in dropped["findings"] if f["claim_type"] == "existence")
+        assert finding["cases"] == 4 and finding["probable_duplicates"] == 0
+        assert "excluded from the counts" in methods(dropped)
+    finally:
+        store.close()

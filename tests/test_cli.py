@@ -183,3 +183,45 @@ def test_selection_errors_are_one_line(demo_db):
 def test_screening_from_the_cli(demo_db):
     r = run("signals", "--db", str(demo_db), "--exposure", "esi", "--screen", "--limit", "10")
     assert r.returncode == 0 and "eb05" in r.stdout
+
+
+def test_a_database_built_under_another_model_is_named_and_rebuilt(tmp_path, samples):
+    db = tmp_path / "f.duckdb"
+    load([samples / "2020q3-excerpt"], db)
+    con = duckdb.connect(str(db))
+    before = con.execute("SELECT count(*), sum(caseid) FROM cases").fetchone()
+    con.execute("DROP TABLE probable_duplicates")  # as a store of the previous model had none
+    con.execute("DELETE FROM meta WHERE key = 'model_version'")
+    con.close()
+    r = run("query", "--db", str(db), "--event", "Paraplegia")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "built by another version of this tool" in r.stderr and f"explorer rebuild --db {db}" in r.stderr
+    r = run("rebuild", "--db", str(db), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "rebuilt the model from the loaded quarters" in r.stdout and "probable_duplicates" in r.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*), sum(caseid) FROM cases").fetchone() == before
+    assert con.execute("SELECT count(*) FROM load_log").fetchone()[0] > 0
+    con.close()
+    assert run("query", "--db", str(db), "--event", "Paraplegia").returncode == 0
+
+
+def test_demo_rebuilds_a_stale_demo_database_by_itself(tmp_path, capsys):
+    db = tmp_path / "demo.duckdb"
+    load([write_quarter(tmp_path, "2020q1", {"demo": [report("11", "1", "1")]})], db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'model_version'")
+    con.close()
+    assert main(["demo", "--db", str(db), "--no-app"]) == 0
+    assert "built by another version" in capsys.readouterr().err
+    con = duckdb.connect(str(db), read_only=True)
+    from explorer.store.build import MODEL_VERSION, model_version
+
+    assert model_version(con) == MODEL_VERSION
+    con.close()
+
+
+def test_rebuild_without_a_database_is_one_line(tmp_path):
+    r = run("rebuild", "--db", str(tmp_path / "none.duckdb"))
+    assert r.returncode == 1 and "none.duckdb: no database here to rebuild" in r.stderr
+    assert not (tmp_path / "none.duckdb").exists()

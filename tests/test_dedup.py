@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from explorer.store.loader import load
 
-from .helpers import report, write_quarter
+from .helpers import duplicates_fixture, expected_duplicates, report, write_quarter
 
 
 def build(tmp_path, quarters):
@@ -158,3 +159,74 @@ def test_legacy_country_names_are_read_as_the_codes_faers_writes(tmp_path):
     rows = one(con, "SELECT caseid, reporter_country, country FROM cases ORDER BY caseid")
     assert rows == [(1, "UNITED STATES", "US"), (2, "Korea, Republic of", "KR"), (3, "ATLANTIS", "ATLANTIS"),
                     (4, "COUNTRY NOT SPECIFIED", None), (5, "US", "US")]
+
+
+def test_probable_duplicates_are_flagged_never_removed(tmp_path):
+    rows = duplicates_fixture()
+    con = build(tmp_path, [("2020q1", rows, None)])
+    assert one(con, "SELECT count(*) FROM cases") == [(7,)]  # flagged, not removed
+    assert one(con, "SELECT caseid, duplicate_of, group_size FROM probable_duplicates ORDER BY caseid") == [
+        (2, 1, 3), (6, 1, 3)]  # the first received of the group is kept unflagged
+    flow = dict(one(con, "SELECT step, n FROM dedup_flow"))
+    assert (flow["current_cases"], flow["probable_duplicates"]) == (7, 2)
+    con.close()
+
+    from dataclasses import replace
+
+    from explorer import analysis
+    from explorer.definitions import single_pt
+    from explorer.selection import Filters, Selection
+
+    store = analysis.Store.open(tmp_path / "t.duckdb")
+    try:
+        sel = Selection(event=single_pt("Paraplegia"))
+        kept = analysis.count(store, sel)
+        assert (kept["n_cases"], kept["n_probable_duplicates"]) == (7, 2)
+        dropped = analysis.count(store, replace(sel, filters=Filters(exclude_probable_duplicates=True)))
+        assert (dropped["n_cases"], dropped["n_probable_duplicates"]) == (5, 0)
+        frame, total = analysis.listing(store, sel, "caseid", descending=False)
+        assert total == 7
+        flagged = {int(c): int(d) for c, d in zip(frame["caseid"], frame["probable_duplicate_of"], strict=True)
+                   if pd.notna(d)}
+        assert flagged == {2: 1, 6: 1}
+        for caseid in (1, 2, 6):
+            group = analysis.case(store, caseid)["duplicates"]
+            assert group["caseid"].tolist() == [1, 2, 6]
+            assert group["first_received"].tolist() == [True, False, False]
+            assert group.loc[group["this_case"], "caseid"].tolist() == [caseid]
+            first = analysis.case(store, caseid)["report"]["probable_duplicate_of"].iloc[0]
+            assert (pd.isna(first) if caseid == 1 else first == 1)
+        assert analysis.case(store, 3)["duplicates"].empty
+    finally:
+        store.close()
+
+
+def test_probable_duplicates_on_real_bytes(tmp_path, samples):
+    """A real 2020Q3 report sent again by a second source in the next quarter is flagged, and only it."""
+    db = tmp_path / "t.duckdb"
+    load([samples / "2020q3-excerpt"], db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert dict(one(con, "SELECT caseid, duplicate_of FROM probable_duplicates")) == expected_duplicates(con)
+    caseid, pid = one(con, """
+        SELECT caseid, primaryid FROM cases
+        WHERE event_date_precision = 'day' AND age_years IS NOT NULL AND sex IS NOT NULL AND country IS NOT NULL
+          AND caseid IN (SELECT caseid FROM drugs) AND caseid IN (SELECT caseid FROM reactions)
+        ORDER BY caseid LIMIT 1""")[0]
+    copy = {}
+    for table in ("demo", "drug", "reac"):
+        frame = con.execute(f"SELECT * EXCLUDE (quarter, source_file) FROM raw_{table} WHERE primaryid = $p",
+                            {"p": pid}).df()
+        copy[table] = [{k: ("" if v is None or v != v else str(v)) for k, v in r.items()}
+                       for r in frame.to_dict(orient="records")]
+    con.close()
+    assert copy["demo"] and copy["drug"] and copy["reac"]
+    for table_rows in copy.values():
+        for r in table_rows:
+            r.update(primaryid="9999999911", caseid="999999991")
+    copy["demo"][0].update(caseversion="1", init_fda_dt="20201015", fda_dt="20201015")
+    load([write_quarter(tmp_path / "src", "2020q4", copy)], db)
+    con = duckdb.connect(str(db), read_only=True)
+    flagged = dict(one(con, "SELECT caseid, duplicate_of FROM probable_duplicates"))
+    assert flagged[999999991] == caseid
+    assert flagged == expected_duplicates(con)
+    assert dict(one(con, "SELECT step, n FROM dedup_flow"))["probable_duplicates"] == len(flagged)

@@ -16,6 +16,8 @@ from explorer.store.loader import load
 from explorer.synth.generator import generate, reports_per_quarter
 from explorer.synth.layouts import quarter_layout
 
+from .helpers import expected_duplicates
+
 ESI = ["methylprednisolone", "triamcinolone", "dexamethasone", "betamethasone", "hydrocortisone"]
 MENTIONS = ("regexp_matches(lower(coalesce(dose_vbm, '') || ' ' || coalesce(drugname, '')), "
             "'\\b(epidural|transforaminal|interlaminar|caudal|esi)\\b')")
@@ -163,3 +165,13 @@ def test_cli_synth_and_load_show_the_synthetic_banner(tmp_path, capsys):
     truth = json.loads((tmp_path / "z" / "truth.json").read_text())
     assert truth["notice"] == "synthetic demo data — not FDA data"
     assert quarter_layout("2015q1").zip_name == "faers_ascii_2015q1.zip"
+
+
+def test_second_source_reports_are_flagged_as_probable_duplicates(synth_db):
+    truth, con = synth_db
+    flagged = dict(con.execute("SELECT caseid, duplicate_of FROM probable_duplicates").fetchall())
+    assert flagged == expected_duplicates(con)  # the rule, recomputed in Python from the model's tables
+    planted = {twin: first for twin, first in truth["probable_duplicates"]["pairs"]}
+    assert truth["second_source_cases"] > 0 and planted
+    assert {twin: flagged.get(twin) for twin in planted} == planted  # every planted second source, to its first
+    assert len(set(flagged) - set(planted)) <= 0.1 * len(planted)  # chance look-alikes are rare

@@ -153,14 +153,19 @@ def sidebar_selection(s: analysis.Store, need_exposure: bool = True) -> Selectio
                               key="outcome")
     outbreak = sb.checkbox("Exclude the 2012–2013 compounding outbreak", value=_param("outbreak") == "1",
                            key="outbreak")
+    dups = sb.checkbox("Exclude probable duplicates", value=_param("dups") == "1", key="dups",
+                       help="Cases that share a full event date, age, sex, country, drugs and reactions with an "
+                            "earlier case. Flagged, and kept unless excluded here.")
     filters = Filters(
         received_from=date(years[0], 1, 1) if years[0] > 1990 else None,
         received_to=date(years[1], 12, 31) if years[1] < date.today().year else None,
         sexes=tuple(sexes), age_bands=tuple(age), countries=tuple(countries), occupations=tuple(reporters),
-        report_types=tuple(rtypes), serious_only=serious, outcome_codes=tuple(outcomes), exclude_outbreak=outbreak)
+        report_types=tuple(rtypes), serious_only=serious, outcome_codes=tuple(outcomes), exclude_outbreak=outbreak,
+        exclude_probable_duplicates=dups)
     params.update(year_from=str(years[0]), year_to=str(years[1]), sex=",".join(sexes), age=",".join(age),
                   country=",".join(countries), reporter=",".join(reporters), rept=",".join(rtypes),
-                  serious="1" if serious else "", outcome=",".join(outcomes), outbreak="1" if outbreak else "")
+                  serious="1" if serious else "", outcome=",".join(outcomes), outbreak="1" if outbreak else "",
+                  dups="1" if dups else "")
     _write_params(params)
     selection = Selection(exposure=exposure, event=event, filters=filters)
     try:

@@ -35,6 +35,7 @@ def findings_table(report: dict) -> pd.DataFrame:
         s = f["signal"]
         rows.append({"exposure": f["exposure_title"], "event": f["event_title"], "claim_type": f["claim_type"],
                      "verdict": f["verdict"], "cases": f["cases"], "serious": f["serious"], "deaths": f["deaths"],
+                     "probable_duplicates": f.get("probable_duplicates"),
                      "years": f"{f['first_year']}–{f['last_year']}" if f["cases"] else "",
                      "a": s["a"], "b": s["b"], "c": s["c"], "d": s["d"], "ror": s["ror"],
                      "ror_lower": s["ror_ci"][0], "ror_upper": s["ror_ci"][1], "ic025": s["ic025"],
@@ -60,7 +61,8 @@ def methods(report: dict) -> str:
         "latest version (highest case version, then latest FDA receipt date, then highest primary id), legacy AERS "
         f"and FAERS versions of one case number were linked, and {flow.get('deleted_cases', 0):,} cases that FDA "
         f"deleted were removed, leaving {flow.get('current_cases', 0):,} current cases; exact duplicate rows were "
-        f"collapsed. Exposure: {exposures}. Events: {events}. Cases were counted once each (distinct current cases). "
+        f"collapsed. {_duplicates_sentence(flow, used['filters'])} Exposure: {exposures}. Events: {events}. "
+        "Cases were counted once each (distinct current cases). "
         "Disproportionality compared exposed cases with all other current cases: PRR with 95% CI and Yates "
         "chi-square (Evans criteria PRR >= 2, chi-square >= 4, a >= 3), ROR with Woolf's 95% CI (lower bound > 1), "
         "IC with its 95% credibility interval (IC025 > 0), and EBGM with EB05/EB95 from DuMouchel's gamma-mixture "
@@ -71,6 +73,15 @@ def methods(report: dict) -> str:
         "Drug Safety Communication) and duplicate reports that deduplication cannot fully remove. "
         f"Analysis: {d['tool']}, {d['checked_at']}."
     )
+
+
+def _duplicates_sentence(flow: dict, filters: dict) -> str:
+    if "probable_duplicates" not in flow:
+        return "Probable duplicates (one event reported by several sources) were not flagged."
+    n = flow["probable_duplicates"]
+    return (f"{n:,} current cases were flagged as probable duplicates of an earlier current case (same full event "
+            "date, age, sex, country, set of drugs and set of reactions) and were "
+            + ("excluded from" if filters.get("exclude_probable_duplicates") else "kept in") + " the counts.")
 
 
 def _describe_exposure(e: dict) -> str:

@@ -14,6 +14,18 @@ from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, 
 from explorer.vocab.routes import canonical_route
 
 SYNTHETIC_NOTICE = "synthetic demo data — not FDA data"
+# The version of the model's layout (its tables and columns): raise it whenever core.sql changes what a built store
+# holds. A store built under another version is rebuilt from its raw tables (``python -m explorer rebuild``).
+MODEL_VERSION = 2
+
+
+def model_version(con) -> int | None:
+    """The model version a store was built with (None for stores built before versions were recorded)."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'model_version'").fetchone()
+    except Exception:  # noqa: BLE001 - no meta table: not a built store
+        return None
+    return int(row[0]) if row else None
 
 
 def _core_statements() -> list[str]:
@@ -129,6 +141,7 @@ def rebuild_core(con) -> None:
     synthetic = con.execute("SELECT coalesce(bool_or(synthetic), false) FROM load_log").fetchone()[0]
     meta = {
         "tool_version": __version__,
+        "model_version": str(MODEL_VERSION),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "synthetic": "true" if synthetic else "false",
         "data_notice": SYNTHETIC_NOTICE if synthetic else "FDA Adverse Event Reporting System (FAERS) quarterly data",

@@ -156,6 +156,63 @@ FROM reaction_index i JOIN pt_names n USING (pt_key)
 GROUP BY ALL
 ORDER BY n_cases DESC, pt_key;
 
+-- Probable duplicates: distinct current cases that share a full event date, age, sex, country, the set of drugs
+-- (ingredients; the upper-cased name where none is resolved) and the set of PTs with another current case, as when
+-- a manufacturer and a physician report one event. They are flagged, never removed: every count keeps them
+-- unless a selection excludes them. Each group keeps its earliest received case; the others point to it. Cases
+-- missing any of the compared fields are never flagged (two sparse reports alike say nothing).
+CREATE OR REPLACE TABLE probable_duplicates AS
+WITH comparable AS (
+    SELECT caseid, received_date, event_date, age_years, sex, country
+    FROM cases
+    WHERE event_date_precision = 'day' AND age_years IS NOT NULL AND sex IS NOT NULL AND country IS NOT NULL
+),
+-- Lists are compared only where they can match: first the cases whose date, age, sex and country another case
+-- shares; of those, the ones whose PT set's print (an XOR of its PTs' hashes: equal sets, equal prints) another
+-- such case shares too. The groups themselves are formed on the exact lists below.
+shared AS (
+    SELECT c.* FROM comparable c
+    SEMI JOIN (SELECT event_date, age_years, sex, country FROM comparable GROUP BY ALL HAVING count(*) > 1) k
+        ON k.event_date = c.event_date AND k.age_years = c.age_years AND k.sex = c.sex AND k.country = c.country
+),
+printed AS (
+    SELECT s.*, p.pt_print
+    FROM shared s
+    JOIN (SELECT caseid, bit_xor(hash(pt_key)) AS pt_print  -- reaction_index holds each (PT, case) once
+          FROM reaction_index WHERE caseid IN (SELECT caseid FROM shared) GROUP BY caseid) p USING (caseid)
+),
+candidates AS (
+    SELECT c.* FROM printed c
+    SEMI JOIN (SELECT event_date, age_years, sex, country, pt_print FROM printed GROUP BY ALL HAVING count(*) > 1) k
+        ON k.event_date = c.event_date AND k.age_years = c.age_years AND k.sex = c.sex AND k.country = c.country
+       AND k.pt_print = c.pt_print
+),
+drug_sets AS (
+    SELECT caseid,
+           list_sort(list_distinct(flatten(list(
+               CASE WHEN len(ingredients) > 0 THEN ingredients ELSE [upper(trim(drugname))] END)))) AS drug_set
+    FROM drugs WHERE caseid IN (SELECT caseid FROM candidates)
+    GROUP BY caseid
+),
+pt_sets AS (
+    SELECT caseid, list_sort(list(pt_key)) AS pt_set
+    FROM reaction_index WHERE caseid IN (SELECT caseid FROM candidates)
+    GROUP BY caseid
+),
+grouped AS (
+    SELECT c.caseid,
+           first_value(c.caseid) OVER same AS duplicate_of,
+           count(*) OVER same AS group_size
+    FROM candidates c JOIN drug_sets d USING (caseid) JOIN pt_sets p USING (caseid)
+    WHERE len(d.drug_set) > 0
+    WINDOW same AS (PARTITION BY c.event_date, c.age_years, c.sex, c.country, d.drug_set, p.pt_set
+                    ORDER BY c.received_date NULLS LAST, c.caseid
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
+SELECT caseid, duplicate_of, group_size FROM grouped
+WHERE caseid <> duplicate_of
+ORDER BY caseid;
+
 CREATE OR REPLACE TABLE therapies AS
 SELECT DISTINCT
     c.caseid, t.primaryid, t.dsg_drug_seq, t.start_dt, t.end_dt, t.dur, t.dur_cod,
@@ -202,5 +259,7 @@ SELECT * FROM (VALUES
     (6, 'drug_rows_collapsed', (SELECT count(*) FROM raw_drug JOIN current_reports USING (primaryid, quarter)) - (SELECT count(*) FROM drugs),
         'exact duplicate DRUG rows of current reports collapsed'),
     (7, 'reac_rows_collapsed', (SELECT count(*) FROM raw_reac JOIN current_reports USING (primaryid, quarter) WHERE pt IS NOT NULL) - (SELECT count(*) FROM reactions),
-        'exact duplicate REAC rows of current reports collapsed')
+        'exact duplicate REAC rows of current reports collapsed'),
+    (8, 'probable_duplicates', (SELECT count(*) FROM probable_duplicates),
+        'current cases flagged as probable duplicates of an earlier current case (same full event date, age, sex, country, drugs and reactions); kept in every count unless a selection excludes them')
 ) AS t(step_no, step, n, description);

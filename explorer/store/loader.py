@@ -29,7 +29,7 @@ from explorer.errors import DatabaseLockedError, InputError
 from explorer.ingest.layouts import TABLES
 from explorer.ingest.lines import CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
-from explorer.store.build import rebuild_core
+from explorer.store.build import MODEL_VERSION, model_version, rebuild_core
 from explorer.store.schema import create_schema
 
 DEFAULT_DB = Path("data/faers.duckdb")
@@ -66,6 +66,7 @@ class LoadSummary:
     files: list[FileStats] = field(default_factory=list)
     flow: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    rebuilt: bool = False  # the model was rebuilt (a quarter changed, another model version, or asked)
 
     @property
     def changed(self) -> bool:
@@ -95,10 +96,13 @@ def _writer_lock(db_path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _existing_loads(db_path: Path) -> dict[str, str]:
-    """Return {quarter: source_sha256} of the live database, checking that no other process holds it for writing."""
+def _existing_loads(db_path: Path) -> tuple[dict[str, str], int | None]:
+    """Return {quarter: source_sha256} of the live database and its model version.
+
+    Also checks that no other process holds the database for writing.
+    """
     if not db_path.exists():
-        return {}
+        return {}, MODEL_VERSION
     try:
         con = duckdb.connect(str(db_path), read_only=True)
     except duckdb.IOException as e:
@@ -113,9 +117,15 @@ def _existing_loads(db_path: Path) -> dict[str, str]:
         ).fetchone()[0]
         if not has_log:
             raise InputError(db_path, "exists but is not an explorer database (no load_log table)")
-        return dict(con.execute("SELECT DISTINCT quarter, source_sha256 FROM load_log").fetchall())
+        loads = dict(con.execute("SELECT DISTINCT quarter, source_sha256 FROM load_log").fetchall())
+        return loads, model_version(con)
     finally:
         con.close()
+
+
+def model_is_current(db_path: str | Path) -> bool:
+    """Whether the store at ``db_path`` was built under this version of the model."""
+    return _existing_loads(Path(db_path))[1] == MODEL_VERSION
 
 
 def _insert_rejects(con, quarter: str, file: str, table: str, rejects: list[Reject]) -> None:
@@ -269,16 +279,19 @@ def connect_for_build(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: Progress | None = None) -> LoadSummary:
+def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: Progress | None = None,
+         rebuild: bool = False) -> LoadSummary:
     """Load FAERS quarters into the database at ``db_path``.
 
     Quarters already loaded from the same bytes are skipped; a quarter whose source changed (a re-published zip)
-    replaces its earlier load. Every source is checked before anything is written.
+    replaces its earlier load. Every source is checked before anything is written. The model is rebuilt when a
+    quarter is loaded, when the store was built under another model version, or when ``rebuild`` is set.
 
     Args:
-        sources: quarterly zips, extracted quarter folders, or folders holding either.
+        sources: quarterly zips, extracted quarter folders, or folders holding either (none: only rebuild).
         db_path: the DuckDB file; created if missing.
         progress: called with one line of text as the load advances.
+        rebuild: rebuild the model from the raw tables even if no quarter is new.
 
     Returns:
         What was loaded, replaced and skipped, per-file counts, and the deduplication flow.
@@ -291,10 +304,12 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
     started = time.perf_counter()
     db_path = Path(db_path)
     quarters = discover(sources)
+    if not quarters and not db_path.exists():
+        raise InputError(db_path, "no database here to rebuild; load quarters into it first")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     summary = LoadSummary(db_path)
     with _writer_lock(db_path):
-        existing = _existing_loads(db_path)
+        existing, built_with = _existing_loads(db_path)
         todo = []
         for q in quarters:
             if existing.get(q.quarter) == q.sha256:
@@ -302,7 +317,7 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
             else:
                 (summary.replaced if q.quarter in existing else summary.loaded).append(q.quarter)
                 todo.append(q)
-        if not todo:
+        if not todo and not rebuild and built_with == MODEL_VERSION:
             summary.flow = _flow(db_path)
             summary.seconds = time.perf_counter() - started
             return summary
@@ -330,6 +345,7 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
                         )
                 say("rebuilding the deduplicated model ...")
                 rebuild_core(con)
+                summary.rebuilt = True
                 con.execute("CHECKPOINT")
                 summary.flow = [tuple(r) for r in con.execute(
                     "SELECT step, n, description FROM dedup_flow ORDER BY step_no"

@@ -1,7 +1,8 @@
 """Write synthetic FAERS quarters, in each era's exact layout, with the answers a correct pipeline must give.
 
 Every case is decided when it is created: its reports (the initial one and, for about 15% of cases, a follow-up
-in a later quarter with changed drugs or reactions), whether FDA later deletes it, and so its final content. The
+in a later quarter with changed drugs or reactions), whether FDA later deletes it, and so its final content; for
+2% of cases a second source reports the same event again as a case of its own (a probable duplicate). The
 truth (``truth.json``) is counted from those decisions, never by reading the files back. Follow-up reports are
 rendered at once and held, as text, until their quarter is written; each quarter's tables stream to temporary
 files and then into the zip, so memory stays bounded whatever the scale.
@@ -48,6 +49,12 @@ P_ASSOCIATED = 0.35
 P_FOLLOW_UP = 0.15
 P_DELETED = 0.003
 P_ESI = 0.004
+P_SECOND_SOURCE = 0.02
+"""Share of cases whose event a second source reports again as a case of its own (a physician after the
+manufacturer, say): same patient, event date, drugs and reactions, another case number. FAERS cannot link them; the
+loader flags them as probable duplicates."""
+SECOND_SOURCE_CASEIDS = 90_000_000  # their case numbers, apart from the others' so adding them renumbers nothing
+SENDERS = ("PFIZER", "NOVARTIS", "JANSSEN", "SANOFI", "MERCK", "ASTRAZENECA", "TEVA", "MYLAN", "AMGEN", "GSK", "ROCHE")
 OUTBREAK_CASES = 750
 _WORD = {w: re.compile(rf"\b{w}\b") for w in vocab.ESI_TEXT_WORDS}
 _NOT_EXPOSED = {"esi": False, "esi_strict_route": False, "esi_any_role": False}
@@ -145,6 +152,20 @@ def _date_in_quarter(rng: random.Random, quarter: str) -> date:
     return start + timedelta(days=rng.randrange(89))
 
 
+def _quarter_end(quarter: str) -> date:
+    year, q = parse_quarter(quarter)
+    return (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+
+
+def _comparable(case: Case, layout: QuarterLayout) -> bool:
+    """Whether a case, as written in a layout, has every field the probable-duplicate rule compares (full event
+    date, age, sex, country; early legacy layouts have no reporter country)."""
+    d = case.demo
+    return (len(d.get("event_dt", "")) == 8 and bool(d.get("age")) and bool(d.get("age_cod"))
+            and d["sex"] in ("F", "M") and d["reporter_country"] != "COUNTRY NOT SPECIFIED"
+            and "reporter_country" in layout.tables["demo"].columns and bool(case.drugs) and bool(case.reactions))
+
+
 def _fmt_date(d: date, precision: str) -> str:
     if precision == "day":
         return f"{d.year:04d}{d.month:02d}{d.day:02d}"
@@ -183,6 +204,7 @@ class Generator:
         self._profiles: dict[str, tuple[str, ...]] = {}
         self.next_caseid = 3_000_000
         self.next_isr = 4_000_000
+        self.next_second_source = SECOND_SOURCE_CASEIDS
         self.pending: dict[str, list[dict[str, list[str]]]] = defaultdict(list)
         self.deletions: dict[str, list[int]] = defaultdict(list)
         self.truth = _Truth()
@@ -299,9 +321,7 @@ class Generator:
                                                ("IT", 3), ("BR", 3), ("COUNTRY NOT SPECIFIED", 10)))
         demo["occr_country"] = demo["reporter_country"] if demo["reporter_country"] != "COUNTRY NOT SPECIFIED" else ""
         demo["rept_cod"] = _pick(rng, (("EXP", 65), ("PER", 25), ("DIR", 10)))
-        senders = ("PFIZER", "NOVARTIS", "JANSSEN", "SANOFI", "MERCK", "ASTRAZENECA", "TEVA", "MYLAN", "AMGEN",
-                   "GSK", "ROCHE")
-        demo["mfr_sndr"] = rng.choice(senders) if demo["rept_cod"] != "DIR" else ""
+        demo["mfr_sndr"] = rng.choice(SENDERS) if demo["rept_cod"] != "DIR" else ""
         demo["e_sub"] = "Y"
         return demo
 
@@ -389,6 +409,17 @@ class Generator:
             if rng.random() < 0.2 else []
         return Case(caseid, received, demo, drugs, list(dict.fromkeys(reactions)), outcomes, sources)
 
+    def second_source(self, rng, case: Case, quarter: str) -> Case:
+        """The same event reported again by another source, as a new case received up to a month later."""
+        caseid = self.next_second_source
+        self.next_second_source += 1
+        demo = dict(case.demo)
+        demo["rept_cod"] = "DIR" if demo["rept_cod"] != "DIR" else "EXP"
+        demo["mfr_sndr"] = rng.choice(SENDERS) if demo["rept_cod"] != "DIR" else ""
+        demo["occp_cod"] = _pick(rng, (("MD", 45), ("CN", 25), ("HP", 15), ("PH", 10), ("OT", 5)))
+        received = min(case.received + timedelta(days=rng.randrange(1, 31)), _quarter_end(quarter))
+        return Case(caseid, received, demo, list(case.drugs), list(case.reactions), list(case.outcomes))
+
     def follow_up(self, rng, case: Case, layout: QuarterLayout, year: int) -> Case:
         """The case as a follow-up report changes it: reactions added or recoded, drugs added."""
         reactions = list(case.reactions)
@@ -466,6 +497,8 @@ class Generator:
     def quarter(self, quarter: str, workdir: Path) -> tuple[dict[str, Path], list[int], int, dict[str, int]]:
         """Generate one quarter into per-table text files; return them, its deletions, its report count, quirks."""
         rng = random.Random(f"{self.seed}:{quarter}")
+        # second sources draw from their own stream, so that adding them changes none of the other cases
+        rng2 = random.Random(f"{self.seed}:{quarter}:second-source")
         layout = quarter_layout(quarter)
         lines: dict[str, list[str]] = {t: [] for t in TABLES}
         files = {t: open(workdir / f"{t}.txt", "w", encoding="utf-8", newline="") for t in TABLES}  # noqa: SIM115
@@ -494,7 +527,17 @@ class Generator:
             for t in TABLES:
                 lines[t].extend(initial[t])
             n_reports += 1
-            final = case
+            twin = self.second_source(rng2, case, quarter) if (
+                kind != "outbreak" and rng2.random() < P_SECOND_SOURCE) else None
+            if twin is not None:
+                rendered = self.render(twin, layout, 1, twin.received, rng2)
+                for t in TABLES:
+                    lines[t].extend(rendered[t])
+                n_reports += 1
+                self.truth.second_source += 1
+                self.truth.distinct_cases += 1
+                self.truth.add_current(twin)
+            final, final_layout = case, layout
             deleted_in = None
             if rng.random() < P_DELETED:
                 later = qi + rng.randrange(1, 5)
@@ -505,7 +548,7 @@ class Generator:
             if deleted_in is None and rng.random() < P_FOLLOW_UP and qi < last:
                 tq = self.quarters[min(last, qi + rng.randrange(1, 5))]
                 tlayout = quarter_layout(tq)
-                final = self.follow_up(rng, case, tlayout, parse_quarter(tq)[0])
+                final, final_layout = self.follow_up(rng, case, tlayout, parse_quarter(tq)[0]), tlayout
                 version = 1 if (layout.is_laers and not tlayout.is_laers) else 2
                 self.pending[tq].append(
                     self.render(final, tlayout, version, _date_in_quarter(rng, tq), rng, follow_up=True)
@@ -516,6 +559,10 @@ class Generator:
                 self.truth.deleted += 1
             else:
                 self.truth.add_current(final)
+            if (twin is not None and deleted_in is None and _comparable(final, final_layout)
+                    and _comparable(twin, layout) and final.reactions == twin.reactions
+                    and [d.name for d in final.drugs] == [d.name for d in twin.drugs]):
+                self.truth.duplicate_pairs.append((twin.caseid, case.caseid))
             self.truth.distinct_cases += 1
             if len(lines["drug"]) > 50_000:
                 flush()
@@ -561,6 +608,8 @@ class _Truth:
     distinct_cases: int = 0
     deleted: int = 0
     follow_ups: int = 0
+    second_source: int = 0
+    duplicate_pairs: list = field(default_factory=list)  # (second source's caseid, first case's caseid)
     current: int = 0
     by_year: Counter = field(default_factory=Counter)
     exposed: Counter = field(default_factory=Counter)
@@ -680,6 +729,13 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
         "distinct_cases": truth.distinct_cases,
         "deleted_cases": truth.deleted,
         "follow_up_reports": truth.follow_ups,
+        "second_source_cases": truth.second_source,
+        "probable_duplicates": {
+            "rule": "same full event date, age, sex, country, set of drugs and set of reactions as an earlier case",
+            "planted": "second-source cases whose first case is current, has every compared field and was not "
+                       "changed by a follow-up; each must be flagged as a probable duplicate of its first case",
+            "pairs": sorted([twin, first] for twin, first in truth.duplicate_pairs),
+        },
         "current_cases": truth.current,
         "cases_per_received_year": {str(y): n for y, n in sorted(truth.by_year.items())},
         "exposed_cases": dict(sorted(truth.exposed.items())),

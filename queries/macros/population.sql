@@ -46,3 +46,6 @@ c.caseid NOT IN (
     WHERE i.ingredient = getvariable('f_outbreak_ingredient')
       AND list_contains(getvariable('f_outbreak_pts'), r.pt_key)
       AND oc.received_date BETWEEN getvariable('f_outbreak_from') AND getvariable('f_outbreak_to'))
+
+-- predicate: exclude_probable_duplicates
+c.caseid NOT IN (SELECT caseid FROM probable_duplicates)

@@ -47,3 +47,8 @@ if caseid:
     st.dataframe(parts["reactions"], hide_index=True, width="stretch")
     st.markdown("**Versions FDA published** (rank 1 is current)")
     st.dataframe(parts["versions"], hide_index=True, width="stretch")
+    if len(parts["duplicates"]):
+        st.markdown("**Probable duplicates**: current cases with the same full event date, age, sex, country, drugs "
+                    "and reactions (likely one event reported by several sources; kept unless excluded in the "
+                    "sidebar, which keeps the first received)")
+        st.dataframe(parts["duplicates"], hide_index=True, width="stretch")

@@ -23,6 +23,10 @@ k[1].metric("Serious", f"{c['n_serious']:,}")
 k[2].metric("Deaths", f"{c['n_deaths']:,}")
 k[3].metric("First year", c["first_year"] or "–")
 k[4].metric("Last year", c["last_year"] or "–")
+if c["n_probable_duplicates"]:
+    st.caption(f"{c['n_probable_duplicates']:,} of these cases are flagged as probable duplicates of an earlier case "
+               "(same full event date, age, sex, country, drugs and reactions). They are counted unless "
+               "“Exclude probable duplicates” is ticked in the sidebar.")
 cap = common.caption_for(s, sel, synthetic)
 
 years = analysis.by_year(s, sel)
