@@ -80,11 +80,15 @@ def _print_store(db_path: Path) -> None:
 def cmd_load(args) -> int:
     from explorer.store.loader import load
 
-    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    summary = load(args.sources, args.db, progress=progress)
+    summary = load(args.sources, args.db, progress=_progress(args))
     _print_load(summary)
     _print_store(Path(args.db))
     return 0
+
+
+def _progress(args):
+    """Progress lines on stderr, unless --quiet."""
+    return None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
 
 
 def _print_load(summary) -> None:
@@ -105,8 +109,7 @@ def _print_load(summary) -> None:
 def cmd_rebuild(args) -> int:
     from explorer.store.loader import load
 
-    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    _print_load(load([], args.db, progress=progress, rebuild=True))
+    _print_load(load([], args.db, progress=_progress(args), rebuild=True))
     _print_store(Path(args.db))
     return 0
 

@@ -97,7 +97,8 @@ def _writer_lock(db_path: Path):
 
 
 def _existing_loads(db_path: Path) -> tuple[dict[str, str], int | None]:
-    """Return {quarter: source_sha256} of the live database and its model version.
+    """Return {quarter: source_sha256} of the live database and its model version (this tool's, when there is no
+    database yet: a new one is built under it).
 
     Also checks that no other process holds the database for writing.
     """
