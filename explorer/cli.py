@@ -338,16 +338,15 @@ def cmd_check(args) -> int:
     if args.from_file:
         try:
             spec = tomllib.loads(Path(args.from_file).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             raise ExplorerError(f"{args.from_file}: no such file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ExplorerError(f"{args.from_file}: does not parse as TOML ({e})") from None
         try:
             text = spec["text"]
-            db = args.db if args.db != DEFAULT_DB else spec.get("db", db)
             exposures = [Exposure(**{k: tuple(v) if isinstance(v, list) else v for k, v in e.items()})
-                         for e in spec.get("exposure", [])]
-            events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])]
+                         for e in spec.get("exposure", [])] or None
+            events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])] or None
             f = spec.get("filters", {})
             known = {fl.name for fl in fields(Filters)}
             filters = Filters(**{k: (date.fromisoformat(v) if k.endswith(("_from", "_to")) else
@@ -356,6 +355,14 @@ def cmd_check(args) -> int:
             raise ExplorerError(f"{args.from_file}: not a claim-check definition ({e})") from None
     if text is None:
         raise ExplorerError("give the claim text, or --from FILE")
+    if args.pack:
+        pack = Path(args.pack)
+        if pack.exists() and not pack.is_dir():
+            raise ExplorerError(f"--pack {pack}: exists and is not a folder")
+        try:
+            pack.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ExplorerError(f"--pack {pack}: cannot create the folder ({e.strerror})") from None
     store = analysis.Store.open(db, _definitions(args))
     try:
         defs = store.definitions
@@ -365,9 +372,13 @@ def cmd_check(args) -> int:
             exposures = (exposures or []) + [ingredient_exposure(i) for i in args.ingredient]
         if args.event_group or args.event:
             events = [defs.event(n) for n in (args.event_group or [])] + [single_pt(p) for p in (args.event or [])]
-        report = claims.check(store, text, exposures, events, filters)
+        lexicon = Path(args.lexicon) if args.lexicon else claims.LEXICON
+        report = claims.check(store, text, exposures, events, filters, lexicon=lexicon)
         if args.pack:
-            written = evidence.write_pack(report, args.pack, str(Path(db).resolve()))
+            try:
+                written = evidence.write_pack(report, args.pack)
+            except OSError as e:
+                raise ExplorerError(f"--pack {args.pack}: cannot write the evidence pack ({e.strerror})") from None
             print(f"evidence pack: {len(written)} files in {args.pack}", file=sys.stderr)
         if args.format == "json":
             print(evidence.to_json(report))
@@ -535,22 +546,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(p)
     p.set_defaults(func=cmd_signals)
 
-    p = sub.add_parser("check", help="check a safety claim from an article against the loaded data",
-                       description="Find the drugs and events a claim names, and give a verdict for each pair by what "
-                       "the claim says: existence (supported / not_found), frequency and causation (not_assessable: "
-                       "no denominator, no proof of causation), time course (compared with time to onset).")
+    p = sub.add_parser("check", help="check the claims of an article's text against the loaded data",
+                       description="Read the text sentence by sentence and clause by clause, find each claim it makes "
+                       "about an exposure and an event, and give each claim one verdict: existence and hedged "
+                       "possibility (supported / not_found), negation (contradicted / consistent), frequency, "
+                       "causation, association and recovery (not_assessable: no denominator, no proof of causation), "
+                       "time course (consistent / not_consistent with the time to onset).")
     p.add_argument("text", nargs="?", help="the claim text, in quotes")
     p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     p.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
     p.add_argument("--format", choices=("markdown", "json", "html"), default="markdown",
                    help="output (default: markdown)")
-    p.add_argument("--exposure", action="append", help="override: a named exposure (repeatable), e.g. esi")
-    p.add_argument("--ingredient", action="append", help="override: an ingredient, any route (repeatable)")
-    p.add_argument("--event-group", action="append", help="override: a named event group (repeatable)")
+    p.add_argument("--exposure", action="append", help="override: every claim is about this named exposure "
+                   "(repeatable), e.g. esi")
+    p.add_argument("--ingredient", action="append", help="override: an ingredient, suspect roles, any route "
+                   "(repeatable)")
+    p.add_argument("--event-group", action="append", help="override: every claim is about this event group "
+                   "(repeatable)")
     p.add_argument("--event", action="append", help="override: a MedDRA PT (repeatable)")
     p.add_argument("--pack", help="write the evidence pack (HTML, PDF, charts, tables, methods, citation, query "
                    "definition) into this folder")
     p.add_argument("--from", dest="from_file", help="re-run a saved query definition (query.toml of a pack)")
+    p.add_argument("--lexicon", help="the claim lexicon file (default: queries/claims/lexicon.toml)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and open the dashboard",

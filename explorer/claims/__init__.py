@@ -153,7 +153,6 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
             finding["signal"] = evidence["signal"]
         finding["reading"] = reading(finding, synthetic)
         findings.append(finding)
-    used_e = {f["exposure"]: exp for (_, _, exp, _), f in zip(claims, findings, strict=False)}
     used_e = {}
     used_v = {}
     for n, (_, _, exp, ev) in enumerate(claims):
@@ -170,6 +169,7 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
         "used": {"exposures": [asdict(e) for e in used_e.values()], "events": [asdict(v) for v in used_v.values()],
                  "filters": asdict(filters)},
         "legend": {k: LEGEND[k] for k in VERDICTS},
+        "overrides": bool(exposures or events),
         "data": provenance(store),
     }
 

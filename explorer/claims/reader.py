@@ -128,6 +128,7 @@ def _pipeline(lex_id: int, vocab_key: tuple) -> object:
     from negspacy.termsets import termset
 
     lex, ingredients, pts = _PIPELINE_INPUTS[(lex_id, vocab_key)]
+    _register()
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
@@ -161,6 +162,7 @@ def _pipeline(lex_id: int, vocab_key: tuple) -> object:
         if low not in lex.generic_pts and (" " in low or len(low) >= 7):
             add("EVENT", low, "pt:" + pt)
     ruler.add_patterns(patterns)
+    nlp.add_pipe("drug_name_stems")
     ts = termset("en_clinical")
     ts.add_patterns({"pseudo_negations": _PSEUDO_NEGATIONS, "preceding_negations": _NEG_PRECEDING,
                      "following_negations": _NEG_FOLLOWING,
@@ -177,6 +179,31 @@ def _pipeline(lex_id: int, vocab_key: tuple) -> object:
 
 
 _PIPELINE_INPUTS: dict[tuple, tuple] = {}
+# International nonproprietary name stems: a word ending so is a drug even when neither the lexicon nor the loaded
+# data name it ("nusinersen", "evolocumab"), so a drug absent from the data still gets a verdict
+DRUG_STEMS = re.compile(r"^[a-z]{3,}(mab|nib|rsen|vir|pril|olol|azole|caine|sone|olone|mycin|cillin|statin|parin|"
+                        r"xaban|gatran|lukast|setron|prazole|tidine|dronate|gliptin|gliflozin|floxacin|cycline|"
+                        r"triptan|sartan|dipine|azepam|azolam|barbital|fentanil|morphone|codone|tinib|ciclib|"
+                        r"platin|rubicin|glutide|tide|cept|kinra|lizumab|ximab|zumab|umab|fungin|conazole)$")
+
+
+def _drug_name_stems(doc):
+    """Add DRUG entities for words with a drug-name stem that nothing else recognised."""
+    from spacy.tokens import Span
+
+    taken = {i for e in doc.ents for i in range(e.start, e.end)}
+    extra = [Span(doc, t.i, t.i + 1, label="DRUG", span_id=t.lower_) for t in doc
+             if t.i not in taken and t.is_alpha and DRUG_STEMS.match(t.lower_)]
+    if extra:
+        doc.ents = sorted([*doc.ents, *extra], key=lambda e: e.start)
+    return doc
+
+
+def _register() -> None:
+    from spacy.language import Language
+
+    if "drug_name_stems" not in Language.factories:
+        Language.component("drug_name_stems", func=_drug_name_stems)
 
 
 def pipeline(lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[str, ...] = ()) -> tuple:

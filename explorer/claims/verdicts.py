@@ -19,18 +19,18 @@ import math
 VERDICTS = ("supported", "not_found", "contradicted", "consistent", "not_consistent", "not_assessable")
 MIN_ONSETS = 5  # fewest onsets with full dates before a time-course claim is compared
 LEGEND = {
-    "supported": "Supported: the loaded quarters hold at least one current case report of this event after this "
+    "supported": "The loaded quarters hold at least one current case report of this event after this "
                  "exposure. Reports show that the event was reported, not how often it happens or that the exposure "
                  "caused it.",
-    "not_found": "Not found: no current case report of this event after this exposure in the loaded quarters. "
+    "not_found": "No current case report of this event after this exposure in the loaded quarters. "
                  "Absence of reports is not evidence that the event cannot happen.",
-    "contradicted": "Contradicted: the text says no such case has been reported, but the loaded quarters hold case "
+    "contradicted": "The text says no such case has been reported, but the loaded quarters hold case "
                     "reports of it.",
-    "consistent": "Consistent: the data agree with what the text states (no case report found, or most onsets "
+    "consistent": "The data agree with what the text states (no case report found, or most onsets "
                   "within the stated window).",
-    "not_consistent": "Not consistent: fewer than half of the onsets with full dates fall within the window the text "
+    "not_consistent": "Fewer than half of the onsets with full dates fall within the window the text "
                       "states.",
-    "not_assessable": "Not assessable: spontaneous reports cannot answer this kind of claim (how often an event "
+    "not_assessable": "Spontaneous reports cannot answer this kind of claim (how often an event "
                       "occurs, whether a drug causes it, how it resolves), or too few reports have the dates needed.",
 }
 SHOWN_AS = {"supported": "Reported", "not_found": "Not found", "contradicted": "Contradicted",
