@@ -90,13 +90,16 @@ def test_esi_spinal_cord_ischaemia_end_to_end(server, page):
     assert page.get_by_text("Synthetic demo data — not FDA data").first.is_visible()
     page.screenshot(path=str(SCREENSHOTS / "explore.png"), full_page=True)
 
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="PNG", exact=True).first.click()
-    png = Path(dl.value.path()).read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24])[0] >= 2700
+    page.get_by_role("button", name="Download chart: cases by year").click()
+    for n, width_px in ((0, 1050), (1, 2100)):  # single column 3.5 in, double 7 in, at 300 dpi
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="PNG 300 dpi").nth(n).click()
+        png = Path(dl.value.path()).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24])[0] == width_px
+    page.keyboard.press("Escape")
     idle(page)
     with page.expect_download() as dl:
-        page.get_by_role("button", name="CSV", exact=True).first.click()
+        page.get_by_role("button", name="CSV: cases by year", exact=True).first.click()
     text = Path(dl.value.path()).read_text()
     lines = text.splitlines()
     assert lines[0] == "# synthetic demo data — not FDA data" and lines[1].startswith("# ")
@@ -240,7 +243,7 @@ def test_quick_clicks_show_no_exception(server, page):
         page.wait_for_timeout(300)
     idle(page)
     no_exception(page)
-    thumb = page.locator('[data-testid="stSidebar"] [role="slider"]').first
+    thumb = page.locator('[data-testid="stSidebar"] input[type="range"]').first
     thumb.focus()
     for _ in range(6):
         page.keyboard.press("ArrowRight")

@@ -125,8 +125,12 @@ def _url_params() -> dict[str, str]:
     return {k: st.query_params[k] for k in st.query_params}
 
 
-def view() -> dict:
-    """This session's view, read from the URL at the session's start (or when the URL was changed by the user)."""
+def view(page: str = "") -> dict:
+    """This session's view, read from the URL at the session's start (or when the URL was changed by the user).
+
+    On the first run of another page the widgets are seeded from the view again (Streamlit does not carry a
+    widget's value from one page to the next, even under the same key).
+    """
     state = st.session_state
     url = {k: v for k, v in _url_params().items() if k in PARAMS}
     if VIEW_KEY not in state or (url and url != state.get(WRITTEN_KEY)):
@@ -140,6 +144,9 @@ def view() -> dict:
         reseed_widgets()
     v = state[VIEW_KEY]
     _pull_widgets(v)
+    if state.get("_page") != page:
+        reseed_widgets()
+        state["_page"] = page
     sig = signature(v)
     if state.get(SIGNATURE_KEY) not in (None, sig):
         v["page"], v["case"] = 1, ""  # another selection: back to page 1, the open case closed
