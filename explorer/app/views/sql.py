@@ -20,7 +20,7 @@ def bounded(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     notes = []
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             text = out[col].map(lambda x: x if not isinstance(x, (str, bytes)) else x[:MAX_CELL_CHARS])
             long = out[col].map(lambda x: isinstance(x, (str, bytes)) and len(x) > MAX_CELL_CHARS)
             if long.any():
