@@ -305,3 +305,48 @@ def test_xlsx_has_widths_and_number_formats():
     assert ws.column_dimensions["A"].width >= len("Spinal cord infarction")
     assert ws["C2"].number_format == "0.00" and ws["B2"].number_format == "#,##0"
     assert ws.freeze_panes == "A2"
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
+def test_stopping_app_ends_its_server(tmp_path, signum):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from .helpers import report, write_quarter
+
+    path = tmp_path / "small.duckdb"
+    load([write_quarter(tmp_path / "a", "2020q1", {"demo": [report("11", "1", "1")]})], path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cli = subprocess.Popen([sys.executable, "-m", "explorer", "app", "--db", str(path), "--port", str(port)],
+                           cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    try:
+        for _ in range(100):
+            try:
+                if urllib.request.urlopen(url, timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the dashboard did not start")
+        cli.send_signal(getattr(signal, signum))  # to the CLI only, as a service manager would
+        assert cli.wait(15) == 0
+        time.sleep(0.5)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=1)
+    finally:
+        import contextlib
+
+        listening = False
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            listening = True
+        with contextlib.suppress(ProcessLookupError):  # the CLI's group: a server it left behind, too
+            os.killpg(cli.pid, signal.SIGKILL)
+    assert not listening, "a server still listens on the port"
