@@ -92,14 +92,15 @@ def parse(params: Mapping[str, str]) -> dict:
 def encode(view: Mapping, page: str | None = None) -> dict[str, str]:
     """URL parameters for a view: values that differ from their default, of every page or of ``page`` only.
 
-    ``exposure_mode`` is always written, so that a link says whether it names a preset, an ingredient or none.
+    ``exposure_mode`` is always written (and ``exposure`` with a preset), so that a link names its exposure.
     """
     out: dict[str, str] = {}
     for name, p in PARAMS.items():
         if page is not None and p.page and p.page != page:
             continue
         value = view.get(name, p.default)
-        if value == p.default and name != "exposure_mode":
+        if value == p.default and name != "exposure_mode" and not (name == "exposure" and
+                                                                    view.get("exposure_mode") == "preset"):
             continue
         if p.kind == "bool":
             out[name] = "1" if value else "0"

@@ -15,8 +15,8 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """Codes decoded ('MD — Physician'), dates without a time of day, ages to one decimal."""
     out = codes.decode_frame(frame)
     for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.date
+        if pd.api.types.is_datetime64_any_dtype(out[col]):  # a date, or nothing (never "None" or 00:00:00)
+            out[col] = out[col].dt.strftime("%Y-%m-%d").fillna("")
     if "age_years" in out:
         out["age_years"] = out["age_years"].round(1)
     return out
