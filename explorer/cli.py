@@ -6,6 +6,7 @@ Thin commands over the library; the only place where errors become messages and 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -450,7 +451,13 @@ def cmd_demo(args) -> int:
 
 
 def _run_app(db: Path, port: int) -> int:
+    """Serve the dashboard until it ends or this process gets a signal; on any signal the server ends with it.
+
+    Streamlit runs in its own process group, so a signal to this process (SIGTERM from a service manager, SIGHUP,
+    Ctrl+C) is passed to the whole group and no server is left holding the port.
+    """
     import os
+    import signal
     import subprocess
 
     main_py = Path(__file__).resolve().parent / "app" / "main.py"
@@ -460,10 +467,29 @@ def _run_app(db: Path, port: int) -> int:
     print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)", file=sys.stderr)
     cmd = [sys.executable, "-m", "streamlit", "run", str(main_py), "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    stopped = []
+
+    def stop(signum, _frame) -> None:
+        stopped.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        rc = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+    return 0 if stopped else rc
 
 
 def cmd_app(args) -> int:
