@@ -79,8 +79,8 @@ VALID: dict[str, re.Pattern] = {
     "route": _WORDS, "dose_unit": _WORDS, "cum_dose_unit": _WORDS, "dose_form": _WORDS, "dose_freq": _WORDS,
     "pt": _WORDS, "indi_pt": _WORDS, "drug_rec_act": _WORDS, "mfr_sndr": _WORDS,
     # ISO/GENC codes, or (legacy AERS) country names: letters, never digits
-    "reporter_country": re.compile(r"[A-Za-z][A-Za-z .,'()&-]*"),
-    "occr_country": re.compile(r"[A-Za-z][A-Za-z .,'()&-]*"),
+    "reporter_country": re.compile(r"[A-Za-z][A-Za-z .,'()&-]+"),
+    "occr_country": re.compile(r"[A-Za-z][A-Za-z .,'()&-]+"),
 }
 
 
@@ -308,6 +308,10 @@ class _Cleaner:
             if c > want or self.fits(line) is not None:
                 fixed, why = self.accept(line)
                 problem = why or self.key_problem(fixed)
+                if problem is None and last and not self._valid(tuple(fixed.split(b"$")[: self.n])):
+                    # a record cut inside its last value has the right field count: codes, dates and numbers are
+                    # checked (a cut free-text value cannot be told from a whole one)
+                    problem, why = "a value is not valid in its column", True
                 if problem is None:
                     out.append(fixed)
                     self.res.rows += 1
