@@ -29,3 +29,7 @@ class DownloadError(ExplorerError):
 
 class StoreWriteError(ExplorerError):
     """A load could not write its new database (disk full, read-only folder, ...); the live database is unchanged."""
+
+
+class OptionError(ExplorerError):
+    """A command-line option or argument has a value the command cannot use (see ``explorer.options``)."""
