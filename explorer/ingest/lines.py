@@ -293,7 +293,9 @@ class _Cleaner:
             raw = lines[i]
             line_no = first_line_no + i
             last = self.last_unterminated and i == total - 1
-            cut = "; it is the last line and has no line terminator: the file is truncated" if last else ""
+
+            def truncated(problem: str, last=last) -> str:
+                return f"last line has no line terminator and {problem}: the file is truncated" if last else problem
             if not raw.strip():
                 self.res.blank += 1
                 i += 1
@@ -317,7 +319,7 @@ class _Cleaner:
                     self.res.rows += 1
                     self.res.repaired += fixed != raw
                 else:
-                    self.reject(line_no, raw, problem + (cut if why else ""))
+                    self.reject(line_no, raw, truncated(problem) if why else problem)
                 i += 1
                 continue
             # Too few fields: an embedded newline split the record; rejoin it with the lines that follow.
@@ -347,8 +349,8 @@ class _Cleaner:
                     self.res.joined_lines += j - i
                     i = j
                     continue
-            self.reject(line_no, raw, f"too few fields: expected {want} '$', found {c}, "
-                                      "and the following lines do not complete it" + cut)
+            self.reject(line_no, raw, truncated(f"too few fields: expected {want} '$', found {c}, "
+                                                "and the following lines do not complete it"))
             i += 1
         out.extend(lines[i:])
         self.res.rows += total - i
