@@ -345,7 +345,7 @@ RANKINGS = {"eb05": "eb05", "ic025": "ic025", "ror_lower": "ror_lower", "prr": "
 def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
                   thresholds: Thresholds = DEFAULT_THRESHOLDS, stratify: tuple[str, ...] = (),
                   exclude: Background | None = None, refit_prior: bool = True) -> pd.DataFrame:
-    """For the exposure: every PT reported with it, and every event group, with cells and measures, ranked.
+    """For the exposure: every PT and every event group reported with it, with cells and measures, ranked.
 
     Each row has its intervals (PT and group rows alike), p- and BH q-values (:func:`_multiplicity`) and
     ``prior_source``. With ``stratify``, the adjusted measures of :func:`signal` too. ``frame.attrs`` holds
@@ -361,7 +361,7 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     for name, group in store.definitions.events.items():
         bind(store.con, replace(selection, event=group), store.definitions)
         g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
-        if g.empty:
+        if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
             continue
         g["pt_key"] = f"group:{name}"
         groups.append(g[["pt_key", "a", "b", "c", "d"]])

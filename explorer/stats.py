@@ -237,7 +237,11 @@ def fit_prior(a, expected, squashed: bool = True) -> tuple[Prior, dict]:
     pairs = int(len(n))
     if pairs < 50:
         return Prior.default(), {"pairs": pairs, "converged": False, "note": "too few pairs: default prior"}
-    n, e, w = squash(n, e) if squashed else (n, e, np.ones(len(n)))
+    if squashed:
+        n, e, w = squash(n, e)
+    else:  # in squash's order (by count, then E), so that where squash changes nothing the sums are the same
+        order = np.lexsort((e, n))
+        n, e, w = n[order], e[order], np.ones(len(n))
 
     bounds = [(-10, 10)] * 4 + [(-12, 12)]
 
