@@ -326,11 +326,11 @@ def test_one_stratum_gives_the_crude_measures():
 def test_bh_qvalues_match_scipy_and_skip_undefined_tests():
     from scipy.stats import false_discovery_control
 
-    p = np.array([0.01, 0.04, np.nan, 0.03, 0.005, 0.5, 0.2])
+    p = np.array([0.01, 0.011, np.nan, 0.012, 0.5, 0.041, 0.04])  # the step-up matters: q(0.01) < p(0.01) * m / 1
     q = stats.bh_qvalues(p)
     ok = ~np.isnan(p)
     assert np.allclose(q[ok], false_discovery_control(p[ok], method="bh"))
-    assert np.isnan(q[2])
+    assert np.isnan(q[2]) and q[0] == pytest.approx(0.012 * 6 / 3)
 
 
 def test_ic_pvalue_is_the_normal_approximation():
