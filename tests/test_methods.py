@@ -38,8 +38,9 @@ class Cases:
             cid = str(self.next_id)
             pid = f"{cid}1"
             self.next_id += 1
-            self.demo.append(report(pid, cid, "1", received, init_fda_dt=received, age=age, age_cod="YR" if age else "", sex=sex,
-                                    reporter_country="US", event_dt="20200110" if onset_days is not None else ""))
+            self.demo.append(report(pid, cid, "1", received, init_fda_dt=received, age=age,
+                                    age_cod="YR" if age else "", sex=sex, reporter_country="US",
+                                    event_dt="20200110" if onset_days is not None else ""))
             for seq, name in enumerate((drug, *extra_drugs), start=1):
                 self.drug.append({"primaryid": pid, "caseid": cid, "drug_seq": str(seq), "role_cod": "PS",
                                   "drugname": name, "prod_ai": name, "route": "ORAL"})

@@ -33,3 +33,6 @@ fig = charts.onset_histogram(res["days"]["onset_days"], cap, synthetic)
 st.plotly_chart(fig, width="stretch", key="chart-onset")
 common.chart_downloads(fig, "time to onset", "onset")
 common.table_downloads(res["days"], "time to onset", cap, synthetic, "onset-table")
+from explorer.app import signal_panels  # noqa: E402 - issue 15: onset compared with another distribution
+
+signal_panels.onset_page(s, sel)

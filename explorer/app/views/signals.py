@@ -75,3 +75,6 @@ with tab3:
                 if c in table.columns]
         st.dataframe(table[cols], hide_index=True, width="stretch")
         common.table_downloads(table[cols], "screening", cap, synthetic, "screen")
+from explorer.app import signal_panels  # noqa: E402 - issue 15's review panels, below the page's own
+
+signal_panels.signals_page(s, sel)
