@@ -13,9 +13,8 @@ import streamlit as st
 
 from explorer import analysis
 from explorer.app import downloads, page, sidebar
-from explorer.report import charts
 from explorer.errors import ExplorerError
-from explorer.report import method_charts
+from explorer.report import charts, method_charts
 from explorer.selection import Selection
 
 STRATUM_LABELS = {"age_band": "Age band", "sex": "Sex", "year": "Year received"}

@@ -18,7 +18,7 @@ from pathlib import Path
 from explorer.errors import ExplorerError
 
 LEXICON = Path(__file__).resolve().parent.parent.parent / "queries" / "claims" / "lexicon.toml"
-CUE_KINDS = ("existence", "weak_existence", "negation", "frequency", "causation", "association", "possibility", "recovery")
+CUE_KINDS = ("existence", "weak_existence", "negation", "frequency", "causation", "association", "possibility", "recovery")  # noqa: E501
 # American -> British spellings of medical words (applied to each phrase to add its British variant)
 _BRITISH = (("hemorrh", "haemorrh"), ("hemato", "haemato"), ("ischem", "ischaem"), ("anesth", "anaesth"),
             ("edema", "oedema"), ("esthes", "aesthes"), ("lyzed", "lysed"), ("fecal", "faecal"), ("leukem", "leukaem"),

@@ -57,10 +57,10 @@ _WINDOW_BEFORE = re.compile(rf"\b(within|in|during|over|by|up to|after|at|before
                             rf"initial\s+|following\s+)?{_RANGE}\b")
 _WINDOW_AFTER = re.compile(rf"\b{_RANGE}\s+(?:after|following|of|post|from)\b")
 _WINDOW_WORDS = re.compile(r"\b(immediately|right|shortly|soon) (after|following|afterwards)\b|\b(within|in) (minutes|"
-                           r"hours|moments|seconds)\b|\b(within|in) (days|a day)\b|\b(the )?(same|next|following) day\b|"
+                           r"hours|moments|seconds)\b|\b(within|in) (days|a day)\b|\b(the )?(same|next|following) day\b|"  # noqa: E501
                            r"\bovernight\b|\bwithin (weeks|a week)\b|\b(the )?first (day|week|24 hours)\b")
 _FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an)\s+(in|out of|of every|per)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|"
-                          r"a? ?thousand|a? ?million|ten thousand|hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)")
+                          r"a? ?thousand|a? ?million|ten thousand|hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)")  # noqa: E501
 
 
 @dataclass
@@ -221,11 +221,12 @@ def _clauses(sent, cue_spans: list) -> list[tuple[int, int]]:
     for i, tok in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         low = tok.lower_
-        if low in (";", "—", "–") or (low == ":" and i > 2) or (low == "-" and tok.whitespace_ and i > 0 and
-                                                                toks[i - 1].whitespace_):
-            bounds.append(tok.i + 1)
-        elif low == "," and nxt is not None and nxt.lower_ == "as" and i + 2 < len(toks) and \
-                toks[i + 2].lower_ in ("this", "these", "it", "they", "such"):
+        boundary = low in (";", "—", "–") or (low == ":" and i > 2) or (
+            low == "-" and tok.whitespace_ and i > 0 and toks[i - 1].whitespace_)
+        # ", as this could be a sign of ...": a new clause about what came before
+        as_this = low == "," and nxt is not None and nxt.lower_ == "as" and i + 2 < len(toks) and \
+            toks[i + 2].lower_ in ("this", "these", "it", "they", "such")
+        if boundary or as_this:
             bounds.append(tok.i + 1)
         elif low == "," and nxt is not None and nxt.lower_ in _CLAUSE_OPENERS:
             if nxt.lower_ in _ALWAYS_SPLIT:
@@ -266,7 +267,7 @@ def onset_windows(text: str) -> list[tuple[int, int, float]]:
             found.append((m.start(), m.end(), max(nums) * UNIT_DAYS[unit]))
     for m in _WINDOW_WORDS.finditer(text):
         word = m.group(0)
-        if re.match(r"(immediately|right|within minutes|in minutes|within moments|within seconds|the same day|same day)",
+        if re.match(r"(immediately|right|within minutes|in minutes|within moments|within seconds|the same day|same day)",  # noqa: E501
                     word):
             days = 0.0
         elif "week" in word:
