@@ -56,12 +56,14 @@ _RANGE = rf"{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?\s*-?\s*{_UNIT}"
 _WINDOW_BEFORE = re.compile(rf"\b(within|in|during|over|by|up to|after|at|before)\s+(?:the\s+)?(?:first\s+|next\s+|"
                             rf"initial\s+|following\s+)?{_RANGE}\b")
 _WINDOW_AFTER = re.compile(rf"\b{_RANGE}\s+(?:after|following|of|post|from)\b")
-_WINDOW_WORDS = re.compile(r"\b(immediately|right) (after|following|afterwards)\b|\bimmediately\b|\b(within|in) (minutes|"
-                           r"hours|moments|seconds)\b|\b(within|in) (days|a day)\b|\b(the )?(same|next|following) day\b|"  # noqa: E501
-                           r"\bovernight\b|\bwithin (weeks|a week)\b|\b(the )?first (day|week|24 hours)\b")
+_WINDOW_WORDS = re.compile(r"\b(immediately|right) (after|following|afterwards)\b|\bimmediately\b|"
+                           r"\b(within|in) (minutes|hours|moments|seconds)\b|\b(within|in) (days|a day)\b|"
+                           r"\b(the )?(same|next|following) day\b|\bovernight\b|\bwithin (weeks|a week)\b|"
+                           r"\b(the )?first (day|week|24 hours)\b")
 # "in at least two published cases", "both reported cases": counts of reports say reports exist
-_REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|a handful of)"
-                           r" (published |reported |documented |similar |such |further |other |)(case reports|cases|reports)\b")
+_REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|"
+                           r"a handful of) (published |reported |documented |similar |such |further |other |)"
+                           r"(case reports|cases|reports)\b")
 _FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an|two|three|four|five|six|seven|eight|nine|ten)\s+(in|out of|of every|"
                           r"per|of the|of)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|a? ?thousand|a? ?million|ten thousand|"
                           r"hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)")  # noqa: E501
