@@ -60,6 +60,11 @@ _WINDOW_WORDS = re.compile(r"\b(immediately|right) (after|following|afterwards)\
                            r"\b(within|in) (minutes|hours|moments|seconds)\b|\b(within|in) (days|a day)\b|"
                            r"\b(the )?(same|next|following) day\b|\bovernight\b|\bwithin (weeks|a week)\b|"
                            r"\b(the )?first (day|week|24 hours)\b")
+# "has not, to our knowledge, been reported": a negated report with words between
+_NEGATED_REPORT = re.compile(r"\b(has|have|had|was|were|is|are)\s+(not|never)\b[^.;]{0,45}?\b(been\s+)?(reported|"
+                             r"described|documented|observed|seen|noted|identified|found)\b|\b(none|no one|nobody|"
+                             r"not one|neither)\b[^.;]{0,60}?\b(developed|had|experienced|suffered|showed|reported|"
+                             r"sustained)\b")
 # "in at least two published cases", "both reported cases": counts of reports say reports exist
 _REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|"
                            r"a handful of) (published |reported |documented |similar |such |further |other |)"
@@ -448,6 +453,16 @@ def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> Non
     if doc is None:
         return
     keys = sorted(exposure_of)
+    # "particulate steroids such as Depo-Medrol and Kenalog": the named drugs, not their class
+    for k in keys:
+        m = exposure_of.get(k)
+        entry = lex.exposures.get(m.key) if m is not None else None
+        if entry is None or not entry.is_class:
+            continue
+        after = doc[doc[k].i:doc[k].i + 8].text.lower()
+        if re.search(r"\b(such as|like|including|e\.g\.|for example|namely)\b", after) and any(
+                j > k and not lex.exposures.get(exposure_of[j].key) for j in keys if j in exposure_of):
+            del exposure_of[k]
     for k in keys:
         m = exposure_of.get(k)
         entry = lex.exposures.get(m.key) if m is not None else None
@@ -724,7 +739,7 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
     negative_word = re.search(r"\b(no|not|never|none|without|neither|nor|absence|zero)\b|n't\b", clause) is not None
     pseudo_here = any(offset <= p < offset + len(clause) for p in pseudo)
     negated_entity = ev.negated and negative_word and not pseudo_here
-    negation_cue = bool(words.get("negation")) and not pseudo_here
+    negation_cue = (bool(words.get("negation")) or _NEGATED_REPORT.search(clause) is not None) and not pseudo_here
     causal = words.get("causation", [])
     assoc = words.get("association", [])
 
@@ -766,6 +781,9 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
             out.append(("possibility", assoc + hedge, True, None, ""))
         else:
             out.append(("association", assoc, False, None, ""))
+    if freq:
+        # "the risk of dural puncture is about 0.5%": a frequency, not a hedge
+        hedge = [w for w in hedge if not re.match(r"(risk|risks|danger|dangers|chance|chances) of", w)]
     if hedge and not any(t[0] == "possibility" for t in out) and not causal and not assoc:
         out.append(("possibility", hedge, True, None, ""))
     if words.get("existence"):
