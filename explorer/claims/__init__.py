@@ -19,6 +19,7 @@ from explorer.claims.verdicts import LEGEND, MIN_ONSETS, SHOWN_AS, VERDICTS, rea
 from explorer.definitions import DEFINITIONS_DIR, EventGroup, Exposure
 from explorer.errors import ExplorerError
 from explorer.selection import Filters, Selection
+from explorer.vocab import observed_pts
 
 __all__ = ["CLAIM_TYPES", "LEGEND", "MIN_ONSETS", "SHOWN_AS", "VERDICTS", "ClaimError", "LexiconError", "check",
            "read_claims", "provenance"]
@@ -32,7 +33,10 @@ class ClaimError(ExplorerError):
 
 def _vocabulary(store: analysis.Store) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ings = tuple(r[0] for r in store.run("claim_ingredients").itertuples(index=False))
-    pts = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
+    loaded = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
+    # PTs seen in FAERS at large, so an event the loaded quarters lack is still recognised (and not found)
+    seen = {p.lower() for p in loaded}
+    pts = loaded + tuple(p for p in observed_pts() if p.lower() not in seen)
     return ings, pts
 
 
