@@ -204,8 +204,9 @@ def test_a_load_killed_while_building_leaves_the_database_untouched_and_the_next
 
 
 def test_a_load_killed_during_the_swap_leaves_the_old_or_the_new_database(tmp_path):
-    # Kill the moment the live file changes. With os.replace that is the whole new database at once; a copy in
-    # place would be caught half-written (this test fails against such a mutant: tried by hand).
+    # Kill the moment the live file changes. With os.replace the live name points at the whole new database at once,
+    # and whoever opened the old file keeps reading its bytes, unchanged. A copy in place fails this test (tried by
+    # hand: the old file's bytes change under the open handle, and a kill can land mid-copy).
     db, big = _big_second_quarter(tmp_path)
     before = sha(db)
     st = db.stat()
@@ -218,13 +219,15 @@ def test_a_load_killed_during_the_swap_leaves_the_old_or_the_new_database(tmp_pa
             return True
         return (s.st_ino, s.st_mtime_ns, s.st_size) != first
 
-    proc = _start_load(big, db)
-    build = tmp_path / f".f.duckdb.build-{proc.pid}"
-    try:
-        assert _poll(build.exists, proc), "the load ended before creating its build file"
-        assert _poll(live_file_changed, proc)
-    finally:
-        _kill(proc)
+    with open(db, "rb") as old:  # a reader of the old database (the dashboard, a query) holds it open
+        proc = _start_load(big, db)
+        build = tmp_path / f".f.duckdb.build-{proc.pid}"
+        try:
+            assert _poll(build.exists, proc), "the load ended before creating its build file"
+            assert _poll(live_file_changed, proc)
+        finally:
+            _kill(proc)
+        assert hashlib.sha256(old.read()).hexdigest() == before  # never written to
     count = _cases(db)
     assert (count == 1 and sha(db) == before) or count == 59999
 
