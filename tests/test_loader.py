@@ -311,13 +311,19 @@ def test_an_embedded_dollar_is_loaded_in_its_column_or_rejected(tmp_path):
               "$occr_country\n")
     good = "101$10$1$I$20200101$$20200103$20200103$EXP$$US-X-1$X$$50$YR$$M$Y$$$$$MD$US$US\n"
     bad = "102$11$1$I$20200101$$20200103$20200103$EXP$$JP-CUBIST-$E2B0000000182$CUBIST$$42$YR$$F$Y$$$$$MD$JP$\n"
-    z = write_quarter(tmp_path / "a", "2020q1", {}, raw={"demo": (header + good + bad).encode()})
+    one = "103$12$1$I$20200101$$20200103$20200103$EXP$$JP-CUBIST-$E2B0000000183$$$43$YR$$F$Y$$$$$MD$JP$\n"
+    z = write_quarter(tmp_path / "a", "2020q1", {}, raw={"demo": (header + good + bad + one).encode()})
     load([z], tmp_path / "f.duckdb")
     con = duckdb.connect(str(tmp_path / "f.duckdb"), read_only=True)
+    # mfr_sndr empty: only mfr_num can hold the '$'
     row = con.execute("SELECT mfr_num, mfr_sndr, age, age_cod, sex, occp_cod, reporter_country, occr_country "
-                      "FROM raw_demo WHERE primaryid = '102'").fetchone()
-    assert row == ("JP-CUBIST-$E2B0000000182", "CUBIST", "42", "YR", "F", "MD", "JP", None)
-    assert con.execute("SELECT sex, age_years, country FROM cases WHERE caseid = 11").fetchone() == ("F", 42, "JP")
+                      "FROM raw_demo WHERE primaryid = '103'").fetchone()
+    assert row == ("JP-CUBIST-$E2B0000000183", None, "43", "YR", "F", "MD", "JP", None)
+    assert con.execute("SELECT sex, age_years, country FROM cases WHERE caseid = 12").fetchone() == ("F", 43, "JP")
+    # mfr_sndr 'CUBIST': the '$' may be in either value; the line is rejected with its reason, never shifted
+    assert con.execute("SELECT count(*) FROM raw_demo WHERE primaryid = '102'").fetchone()[0] == 0
+    (line_no, reason), = con.execute("SELECT line_no, reason FROM rejects").fetchall()
+    assert line_no == 3 and "valid ways" in reason
     assert con.execute("SELECT lines_repaired FROM load_log WHERE table_name = 'demo'").fetchone()[0] == 1
 
 
