@@ -61,8 +61,7 @@ def _codes(*values: str) -> re.Pattern:
 
 # Columns FDA fills in every record: a reading of a repaired line that leaves one empty is not valid (a '$' between
 # two fields shifts the values after it by one, and a free-text column further on could otherwise absorb the shift).
-REQUIRED = frozenset({"i_f_code", "fda_dt", "drug_seq", "role_cod", "drugname", "pt", "outc_cod", "rpsr_cod",
-                      "dsg_drug_seq", "indi_drug_seq", "indi_pt"})
+REQUIRED = frozenset({"drug_seq", "role_cod", "pt", "outc_cod", "rpsr_cod", "indi_pt"})
 _DATE = re.compile(r"\d{4}(?:\d{2}){0,2}(?:\.0)?")
 _INT = re.compile(r"\d+(?:\.0)?")
 _NUMBER = re.compile(r"\d*\.?\d+|\d+\.")
