@@ -101,6 +101,9 @@ def _print_load(summary) -> None:
         parts.append(f"skipped {len(summary.skipped)} already loaded from the same bytes")
     if summary.rebuilt and not summary.changed:
         parts.append("rebuilt the model from the loaded quarters")
+    if getattr(summary, "leftovers", None):
+        parts.append(f"removed {len(summary.leftovers)} leftover(s) of loads that did not finish "
+                     f"({', '.join(summary.leftovers)})")
     mbs = summary.bytes / 1e6 / summary.seconds if summary.seconds else 0
     print(f"{'; '.join(parts) or 'nothing to do'} in {summary.seconds:.1f} s ({summary.bytes / 1e6:,.0f} MB, "
           f"{mbs:,.0f} MB/s); {summary.rejected:,} line(s) rejected")

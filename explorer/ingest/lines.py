@@ -263,7 +263,7 @@ class _Cleaner:
             bad = {i for i, c in enumerate(map(bytes.count, lines, repeat(b"$"))) if c != want}
         if text.translate(None, _PLAIN):
             bad.update(i for i, ln in enumerate(lines) if ln.translate(None, _PLAIN))
-        if len(text) > MAX_LINE:
+        if len(text) > MAX_LINE and max(map(len, lines), default=0) > MAX_LINE:
             bad.update(i for i, ln in enumerate(lines) if len(ln) > MAX_LINE)
         if lines and self.key_problem(lines[0]):
             bad.add(0)
