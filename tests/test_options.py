@@ -50,6 +50,8 @@ BAD = [
     (["query", "--exposure", ""], "--exposure: must not be empty"),
     (["query", "--ingredient", " "], "--ingredient: must not be empty"),
     (["query", "--what", "nothing"], "invalid choice"),
+    (["query", "--received-from", "2020-13-01"], "--received-from: must be a date"),
+    (["query", "--event-to", "20200101"], "--event-to: must be a date"),
     (["signals", "--screen", "--exposure", "esi", "--min-cases", "-3"], "--min-cases"),
     (["signals", "--screen", "--exposure", "esi", "--limit", "-1"], "--limit"),
     (["check", "Paraplegia after epidural steroid injection.", "--pack", "/proc/x"], "--pack"),
