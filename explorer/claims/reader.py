@@ -331,13 +331,15 @@ def _event_from(span, lex: Lexicon) -> Mention:
     return Mention("event", ident, entry.title, span.start_char, span.end_char, span.text, pts=entry.pts)
 
 
-def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[str, ...] = ()) -> list[Sentence]:
+def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[str, ...] = (),
+         default_exposure: Mention | None = None) -> list[Sentence]:
     """Split a text into sentences and clauses and find its claims.
 
     Args:
         text: the article's words.
         lex: the lexicon.
         ingredients, pts: names in the loaded data, recognised beside the lexicon.
+        default_exposure: the paragraph's exposure when the text names none (the user's override).
 
     Returns:
         The sentences, each with its exposures, events and claims (exposures not yet resolved to definitions).
@@ -366,7 +368,7 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
         s._cues = cues  # type: ignore[attr-defined]
         s._doc = doc  # type: ignore[attr-defined]
         s._pseudo = [p for p in pseudo if sent.start_char <= p < sent.end_char]  # type: ignore[attr-defined]
-    _pair(sentences, lex, text, folded)
+    _pair(sentences, lex, text, folded, default_exposure)
     return sentences
 
 
@@ -562,7 +564,8 @@ def _token_range(doc, start_char: int, end_char: int) -> tuple[int, int]:
     return (span.start, span.end) if span is not None else (0, 0)
 
 
-def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> None:
+def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
+          default_exposure: Mention | None = None) -> None:
     """Pair exposures with events clause by clause and give each pair its claim types."""
     suspects = [m for s in sentences for m in s.exposures if m.role == "suspect"]
     # one drug, one route: a later "it"/"Kenalog" without a route is the same drug as given before
@@ -580,6 +583,8 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
     if suspects:
         best = max(counts.values())
         paragraph = next(m for m in suspects if counts[m.ident()] == best)
+    elif default_exposure is not None:
+        paragraph = default_exposure
     previous_events: list[Mention] = []
     previous_exposures: list[Mention] = []
     for s in sentences:
