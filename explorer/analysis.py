@@ -51,6 +51,15 @@ class Store:
             return None
         return Prior(*row) if row else None
 
+    def prior_stratified(self) -> Prior | None:
+        """The EBGM prior fitted over this database's pairs with expected counts stratified by age band, sex and
+        year received (None if the database has none)."""
+        try:
+            row = self.con.execute("SELECT alpha1, beta1, alpha2, beta2, p FROM ebgm_prior_stratified").fetchone()
+        except Exception:  # a store built before issue 15
+            return None
+        return Prior(*row) if row else None
+
     def prior_note(self) -> str:
         """'' when the EBGM prior's fit converged inside its parameter space, else a sentence to show with EBGM."""
         try:
@@ -165,10 +174,12 @@ def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_
         out = _measures(m, 0)
     else:
         frame = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
-        scored = _score_strata(frame, [], prior, thresholds, stratified=bool(stratify))
+        prior_s, source_s = _stratified_prior(store, stratify)
+        scored = _score_strata(frame, [], prior, thresholds, stratified=bool(stratify), prior_stratified=prior_s)
         out = _measures({k: scored[k].to_numpy() for k in scored.columns}, 0)
         if stratify:
             out["strata"] = list(stratify)
+            out["prior_source_stratified"] = source_s
     out["prior_source"] = PRIOR_WHOLE_DB if prior is not None else None
     if exclude is not None:
         out["excluded_from_background"] = exclude.label
@@ -209,6 +220,7 @@ STRATA = ("age_band", "sex", "year")
 PERIODS = ("quarter", "year")
 PRIOR_WHOLE_DB = "whole database ingredient × PT pairs"
 PRIOR_REFIT = "refitted on this screening table"
+PRIOR_WHOLE_DB_STRATIFIED = "whole database ingredient × PT pairs, expected counts stratified by age band, sex, year"
 MIN_REFIT_PAIRS = 500  # fewest pairs with a case for a screening table's own prior fit
 MEASURE_COLUMNS = ("expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror", "ror_lower",
                    "ror_upper", "ror_signal", "ic", "ic025", "ic975", "ic_signal", "ebgm", "eb05", "eb95",
@@ -314,14 +326,30 @@ def _score_strata(frame: pd.DataFrame, keys: list[str], prior: Prior | None, thr
     return out
 
 
-def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool) -> tuple[Prior | None, str | None]:
-    """The prior to score a screening table with: refitted on the table when it has at least MIN_REFIT_PAIRS pairs
-    with a case and the fit converges inside its parameter space, else the database's."""
+def _stratified_prior(store: Store, stratify: tuple[str, ...]) -> tuple[Prior | None, str | None]:
+    """The database's prior for EBGM from stratified expected counts: the one fitted on stratified counts when the
+    keys are those it was fitted with (all of STRATA), else the crude one (labelled so)."""
+    if not stratify:
+        return None, None
+    strat = store.prior_stratified() if tuple(stratify) == STRATA else None
+    if strat is not None:
+        return strat, PRIOR_WHOLE_DB_STRATIFIED
     db = store.prior()
+    return db, (f"{PRIOR_WHOLE_DB} (crude expected counts)" if db is not None else None)
+
+
+def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool,
+                 stratify: tuple[str, ...] = ()) -> tuple[Prior | None, str | None]:
+    """The prior to score a screening table with: refitted on the table when it has at least MIN_REFIT_PAIRS pairs
+    with a case and the fit converges inside its parameter space, else the database's (for stratified expected
+    counts, :func:`_stratified_prior`)."""
     if refit and int((np.asarray(a) >= 1).sum()) >= MIN_REFIT_PAIRS:
         prior, report = stats.fit_prior(a, expected)
         if report.get("converged"):
             return prior, PRIOR_REFIT
+    if stratify:
+        return _stratified_prior(store, stratify)
+    db = store.prior()
     return db, (PRIOR_WHOLE_DB if db is not None else None)
 
 
@@ -374,7 +402,7 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     prior_s = None
     if stratify:
         prior_s, source_s = _table_prior(store, pt_rows["a"].to_numpy(float),
-                                         pt_rows["expected_stratified"].to_numpy(float), refit_prior)
+                                         pt_rows["expected_stratified"].to_numpy(float), refit_prior, stratify)
     scored = _score_strata(frame, ["pt_key"], prior, thresholds, stratified=bool(stratify), prior_stratified=prior_s)
     scored = scored.drop(columns=["n_strata"], errors="ignore")  # PT rows list only the strata where the PT has cases
     scored.insert(1, "pt", scored["pt_key"].map(names))

@@ -142,8 +142,13 @@ def test_stratified_expected_and_mh_ror_by_hand(simpson):
     assert res["ror_mh_lower"] == pytest.approx(r_sum / s_sum * math.exp(-stats.Z95 * math.sqrt(var)), rel=1e-9)
     assert res["ror_mh_upper"] == pytest.approx(r_sum / s_sum * math.exp(stats.Z95 * math.sqrt(var)), rel=1e-9)
     assert res["n_strata"] == len(strata)
-    eb = stats.ebgm(np.array([103.0]), np.array([expected]), simpson.prior())
+    eb = stats.ebgm(np.array([103.0]), np.array([expected]), simpson.prior_stratified())
     assert res["ebgm_stratified"] == pytest.approx(eb["ebgm"][0], rel=1e-12)
+    assert res["prior_source_stratified"] == analysis.PRIOR_WHOLE_DB_STRATIFIED
+    # the build's whole-database screening holds the same stratified expected count and EBGM for this pair
+    row = simpson.con.execute("SELECT expected_stratified, ebgm_stratified FROM signal_pairs "
+                              "WHERE ingredient = 'metformin' AND pt_key = $pt", {"pt": EVENT.lower()}).fetchone()
+    assert row[0] == pytest.approx(expected, rel=1e-12) and row[1] == pytest.approx(eb["ebgm"][0], rel=1e-12)
 
 
 def test_missing_values_form_their_own_stratum(simpson):
