@@ -3,7 +3,7 @@
 -- year received ('unknown' when missing), numbered 0..S-1. Statements are separated by ";\n\n".
 CREATE OR REPLACE TEMP TABLE case_strata AS
 WITH keyed AS (
-    SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, 'x' AS sex,
+    SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, coalesce(c.sex, 'unknown') AS sex,
            coalesce(c.received_year::VARCHAR, 'unknown') AS year
     FROM cases c
     LEFT JOIN (SELECT unnest($labels::VARCHAR[]) AS label, unnest($los::DOUBLE[]) AS lo,
