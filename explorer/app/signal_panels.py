@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import common
+from explorer.app import downloads, page, sidebar
+from explorer.report import charts
 from explorer.errors import ExplorerError
 from explorer.report import method_charts
 from explorer.selection import Selection
@@ -22,7 +23,9 @@ STRATUM_LABELS = {"age_band": "Age band", "sex": "Sex", "year": "Year received"}
 
 def _context(store: analysis.Store, selection: Selection) -> tuple[bool, str]:
     synthetic, _ = store.notice()
-    return synthetic, common.caption_for(store, selection, synthetic)
+    _, notice = store.notice()
+    return synthetic, charts.caption(notice, sidebar.quarters_label(), page.describe(selection),
+                                     selection.filters.describe(), synthetic)
 
 
 def signals_page(store: analysis.Store, selection: Selection) -> None:
@@ -64,8 +67,8 @@ def adjusted(store: analysis.Store, selection: Selection) -> None:
     synthetic, cap = _context(store, selection)
     fig = method_charts.crude_vs_adjusted(r, cap, synthetic)
     st.plotly_chart(fig, width="stretch", key="sp-chart-adjusted")
-    common.chart_downloads(fig, "crude and stratified", "sp-adjusted")
-    common.table_downloads(table, "crude and stratified", cap, synthetic, "sp-adjusted-table")
+    downloads.chart(fig, "crude and stratified", "sp-adjusted")
+    downloads.table(table, "crude and stratified", cap, synthetic, "sp-adjusted-table")
 
 
 def over_time(store: analysis.Store, selection: Selection) -> None:
@@ -82,13 +85,13 @@ def over_time(store: analysis.Store, selection: Selection) -> None:
     events = analysis.timeline_events(store)
     fig = method_charts.over_time(frame, events, cap, synthetic, measure, cumulative)
     st.plotly_chart(fig, width="stretch", key="sp-chart-over-time")
-    common.chart_downloads(fig, "disproportionality over time", "sp-over-time")
+    downloads.chart(fig, "disproportionality over time", "sp-over-time")
     if frame.attrs.get("n_undated"):
         st.caption(f"{frame.attrs['n_undated']:,} case(s) without a received date are left out of the series.")
     st.caption("Events marked are read from queries/definitions/timeline.toml (editable). Stimulated reporting "
                "after publicity inflates disproportionality; intervals are 95%.")
     st.dataframe(frame, hide_index=True)
-    common.table_downloads(frame, "disproportionality over time", cap, synthetic, "sp-over-time-table")
+    downloads.table(frame, "disproportionality over time", cap, synthetic, "sp-over-time-table")
 
 
 def unmasking(store: analysis.Store, selection: Selection) -> None:
@@ -107,7 +110,7 @@ def unmasking(store: analysis.Store, selection: Selection) -> None:
     st.caption(f"Reference group without the cases of {exclude.label}. Change: the ratio without/with for PRR, ROR "
                "and EBGM; the difference for counts, expected counts and IC.")
     synthetic, cap = _context(store, selection)
-    common.table_downloads(table, "unmasking", cap, synthetic, "sp-unmasking")
+    downloads.table(table, "unmasking", cap, synthetic, "sp-unmasking")
 
 
 def onset_page(store: analysis.Store, selection: Selection) -> None:
@@ -128,7 +131,7 @@ def onset_page(store: analysis.Store, selection: Selection) -> None:
         fig = method_charts.onset_ecdf(res["days"]["onset_days"], res["other_days"]["onset_days"], res["label"],
                                        res["other_label"], cap, synthetic, res)
         st.plotly_chart(fig, width="stretch", key="sp-chart-onset-compare")
-        common.chart_downloads(fig, "time to onset compared", "sp-onset-compare")
+        downloads.chart(fig, "time to onset compared", "sp-onset-compare")
         tests = pd.DataFrame([
             ("Kolmogorov-Smirnov (two-sided)", res["ks_statistic"], res["ks_pvalue"]),
             ("Anderson-Darling k-sample (midrank)", res["ad_statistic"], res["ad_pvalue"])],
