@@ -310,9 +310,8 @@ def cmd_signals(args) -> int:
                                     "(--event-group or --event), or --screen")
             s = analysis.signal(store, sel, th, stratify, exclude)
             keys = ["a", "b", "c", "d", "expected", "prr", "prr_ci", "chi2_yates", "evans", "ror", "ror_ci",
-                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *(k for k in analysis.STRATIFIED_COLUMNS
-                                                                      if k in s), "strata", "prior_source", "prior_source_stratified",
-                    "excluded_from_background"]
+                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *analysis.STRATIFIED_COLUMNS, "strata",
+                    "prior_source", "prior_source_stratified", "excluded_from_background"]
             payload = {k: s.get(k) for k in keys if k in s}
             payload["query_id"] = sel.query_id()
             payload["note"] = ("disproportionality is hypothesis-generating; counts are not incidence; intervals "

@@ -13,17 +13,15 @@ import streamlit as st
 
 from explorer import analysis
 from explorer.app import downloads, page, sidebar
-from explorer.report import charts
 from explorer.errors import ExplorerError
-from explorer.report import method_charts
+from explorer.report import charts, method_charts
 from explorer.selection import Selection
 
 STRATUM_LABELS = {"age_band": "Age band", "sex": "Sex", "year": "Year received"}
 
 
 def _context(store: analysis.Store, selection: Selection) -> tuple[bool, str]:
-    synthetic, _ = store.notice()
-    _, notice = store.notice()
+    synthetic, notice = store.notice()
     return synthetic, charts.caption(notice, sidebar.quarters_label(), page.describe(selection),
                                      selection.filters.describe(), synthetic)
 
