@@ -381,3 +381,14 @@ def test_the_fit_is_unchanged_where_nothing_is_squashed():
     squashed, rep = stats.fit_prior(n, e)
     raw, rep_raw = stats.fit_prior(n, e, squashed=False)
     assert squashed == raw and rep["log_likelihood"] == rep_raw["log_likelihood"]
+
+
+def test_a_large_screening_table_gets_its_own_prior(simpson):
+    n, e = _pairs(4_000, seed=5)
+    prior, source = analysis._table_prior(simpson, n, e, refit=True)
+    assert source == analysis.PRIOR_REFIT and prior == stats.fit_prior(n, e)[0]
+    small, source = analysis._table_prior(simpson, n[:300], e[:300], refit=True)
+    assert source == analysis.PRIOR_WHOLE_DB and small == simpson.prior()
+    assert analysis._table_prior(simpson, n, e, refit=False)[1] == analysis.PRIOR_WHOLE_DB
+    _, strat = analysis._table_prior(simpson, n[:300], e[:300], refit=True, stratify=analysis.STRATA)
+    assert strat == analysis.PRIOR_WHOLE_DB_STRATIFIED
