@@ -79,7 +79,7 @@ def main() -> None:
               "first_check_s": first, "warm_s": warm, "cli_s": cli_runs, "page_rerun_s": page}
     save("claims", result)
     rows = [
-        f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, {result['machine']['memory_gb']} GB; "
+        f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, {result['machine']['memory_gb']} GB; "  # noqa: E501
         f"commit {result['machine']['commit']}; {result['machine']['date']}. Data: the shipped synthetic demo "
         f"database (43,110 current cases). Paragraph: {n_sentences} sentences, {n_findings} claims.",
         "",
@@ -87,7 +87,7 @@ def main() -> None:
         "|---|---|---|---|",
         f"| first check in a process (loads the spaCy pipeline once: the baseline every cold start pays) | "
         f"{first:.2f} s | | |",
-        f"| six-sentence paragraph, warm (library) | {statistics.median(warm):.2f} s | {_pct(warm, .95):.2f} s | < 2 s |",
+        f"| six-sentence paragraph, warm (library) | {statistics.median(warm):.2f} s | {_pct(warm, .95):.2f} s | < 2 s |",  # noqa: E501
         f"| six-sentence paragraph, dashboard page rerun after an edit (AppTest) | {statistics.median(page):.2f} s | "
         f"{_pct(page, .95):.2f} s | < 2 s |",
         f"| six-sentence paragraph, `python -m explorer check` end to end (new process each time) | "

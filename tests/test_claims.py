@@ -97,8 +97,8 @@ def test_negation_is_scoped_to_its_clause(demo):
 @pytest.mark.parametrize(("words", "exposure", "event"), [
     ("Depo-Medrol", "ingredient:methylprednisolone", None), ("Kenalog-40", "ingredient:triamcinolone", None),
     ("a TFESI", "esi", None), ("an ILESI", "esi", None), ("an epidural hip injection", "esi", None),
-    ("an ESI", "esi", "Headache"), ("an ESI", "esi", "Spinal cord infarction"), ("an ESI", "esi", "Urinary incontinence"),
-    ("an ESI", "esi", "Blindness"), ("an ESI", "esi", "Extradural haematoma"), ("an ESI", "esi", "Guillain-Barre syndrome"),
+    ("an ESI", "esi", "Headache"), ("an ESI", "esi", "Spinal cord infarction"), ("an ESI", "esi", "Urinary incontinence"),  # noqa: E501
+    ("an ESI", "esi", "Blindness"), ("an ESI", "esi", "Extradural haematoma"), ("an ESI", "esi", "Guillain-Barre syndrome"),  # noqa: E501
     ("an ESI", "esi", "Paraplegia"),
 ])
 def test_recognition_does_not_depend_on_the_loaded_data(demo, words, exposure, event):

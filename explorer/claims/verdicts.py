@@ -4,11 +4,11 @@ One verdict per (claim, exposure, event), never stronger than spontaneous report
 
 | claim type | verdict | shown as |
 |---|---|---|
-| existence, possibility (answered as existence, the hedge noted) | ``supported`` / ``not_found`` | "Reported: N cases" / "none in the loaded quarters" |
+| existence, possibility (hedge noted) | ``supported`` / ``not_found`` | "Reported: N cases" |  # noqa: E501
 | negation | ``contradicted`` / ``consistent`` | "N reports exist" / "none found in the loaded quarters" |
 | frequency | ``not_assessable`` | no denominator; the count is context, never a rate |
 | causation, association | ``not_assessable`` | not proof; disproportionality shown as a reporting signal only |
-| time course | ``consistent`` / ``not_consistent`` / ``not_assessable`` | "k of n reports with full dates had onset within X days" |
+| time course | ``consistent`` / ``not_consistent`` / ``not_assessable`` | "k of n within X days" |  # noqa: E501
 | recovery | ``not_assessable`` | the files record outcomes, not recovery times |
 """
 

@@ -30,7 +30,7 @@ TYPE_WORDS = {"existence": "existence", "negation": "negation", "frequency": "fr
               "association": "association", "possibility": "possibility (hedged)", "time_course": "time course",
               "recovery": "recovery"}
 READUS_ITEMS = ("data source and custodian", "quarters and date of extraction", "deduplication and deleted cases",
-                "probable duplicates", "exposure definition (ingredients, route, roles)", "event definition (MedDRA PTs)",
+                "probable duplicates", "exposure definition (ingredients, route, roles)", "event definition (MedDRA PTs)",  # noqa: E501
                 "case counting unit (distinct current cases)", "disproportionality method and thresholds",
                 "time-to-onset method", "limitations of spontaneous reports", "software and version")
 
@@ -67,7 +67,7 @@ def _describe_exposure(e: dict) -> str:
                                                              if e["text_terms"] else ""))
     else:
         parts.append("any route")
-    parts.append(f"roles {'/'.join(e['roles']) or 'any'} ({'suspect drugs only' if set(e['roles']) <= {'PS', 'SS'} and e['roles'] else 'including concomitant'})")
+    parts.append(f"roles {'/'.join(e['roles']) or 'any'} ({'suspect drugs only' if set(e['roles']) <= {'PS', 'SS'} and e['roles'] else 'including concomitant'})")  # noqa: E501
     return ", ".join(parts)
 
 
