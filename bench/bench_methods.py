@@ -94,12 +94,14 @@ def main() -> None:
 
     # the cost of refitting the prior on a screening table of 3,000 PTs (pairs drawn from DuMouchel's prior)
     rng = np.random.default_rng(1)
-    e = np.exp(rng.normal(-1.5, 1.3, 6000))
-    n = rng.poisson(np.where(rng.random(6000) < 0.1, rng.gamma(0.2, 10, 6000), rng.gamma(2, 0.5, 6000)) * e)
+    m = 20_000
+    e = np.exp(rng.normal(-1.5, 1.3, m))
+    n = rng.poisson(np.where(rng.random(m) < 0.1, rng.gamma(0.2, 10, m), rng.gamma(2, 0.5, m)) * e)
     n, e = n[n > 0][:3000].astype(float), e[n > 0][:3000]
     start = time.perf_counter()
     fit_prior(n, e)
     results["refit_prior_3000_pairs_s"] = time.perf_counter() - start
+    assert len(n) == 3000
     print(f"prior refit on {len(n)} pairs: {results['refit_prior_3000_pairs_s']:.2f} s")
 
     # whole-database scoring on a writable copy: pair counts, crude prior fit, stratified expected counts,
