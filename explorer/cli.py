@@ -358,10 +358,10 @@ def _signals_screen(args, store, sel, th, stratify, exclude) -> None:
     if sel.exposure is not None and sel.event is None:
         frame = analysis.screen_events(store, sel, rank, th, stratify, exclude)
     elif sel.event is not None:
-        if stratify or exclude is not None:
-            raise ExplorerError("--stratify and --exclude-from-background screen an exposure's events; "
-                                "screening an event's ingredients is unstratified")
-        frame = analysis.screen_ingredients(store, sel, rank, th)
+        if exclude is not None:
+            raise ExplorerError("--exclude-from-background goes with screening an exposure's events, not an "
+                                "event's ingredients")
+        frame = analysis.screen_ingredients(store, sel, rank, th, stratify=stratify)
     else:
         raise ExplorerError("--screen needs an exposure (to rank events) or an event (to rank ingredients)")
     n_tested, source = frame.attrs.get("n_tested", len(frame)), frame.attrs.get("prior_source")

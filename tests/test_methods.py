@@ -392,3 +392,15 @@ def test_a_large_screening_table_gets_its_own_prior(simpson):
     assert analysis._table_prior(simpson, n, e, refit=False)[1] == analysis.PRIOR_WHOLE_DB
     _, strat = analysis._table_prior(simpson, n[:300], e[:300], refit=True, stratify=analysis.STRATA)
     assert strat == analysis.PRIOR_WHOLE_DB_STRATIFIED
+
+
+def test_stratified_ingredient_screening_agrees_with_single_pair_signal(simpson):
+    table = analysis.screen_ingredients(simpson, Selection(event=single_pt(EVENT)), stratify=("age_band",))
+    row = table[table["ingredient"] == "metformin"].iloc[0]
+    one = analysis.signal(simpson, _selection(), stratify=("age_band",))
+    for key in ("a", "b", "c", "d", "expected", "expected_stratified", "ror_mh", "ror_mh_lower", "ror_mh_upper"):
+        assert row[key] == pytest.approx(one[key], rel=1e-12), key
+    crude = analysis.screen_ingredients(simpson, Selection(event=single_pt(EVENT)))
+    same = crude.set_index("ingredient").loc[table["ingredient"], ["a", "b", "c", "d"]].to_numpy()
+    assert (same == table[["a", "b", "c", "d"]].to_numpy()).all()  # the strata add up to the crude 2x2
+    assert table.attrs["n_tested"] == len(table) == 2
