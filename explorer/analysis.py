@@ -403,15 +403,24 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     ``n_tested`` (the rows of the BH family), ``prior_source`` and ``strata``.
     """
     stratify = parse_strata(stratify)
+    plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
-    cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
+    if plain:
+        cells = store.run("screen_events")
+        cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
+    else:
+        cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
     if cells.empty:
         return pd.DataFrame()
     names = cells.groupby("pt_key")["pt"].first()
     groups = []
     for name, group in store.definitions.events.items():
         bind(store.con, replace(selection, event=group), store.definitions)
-        g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        if plain:
+            ensure_population_count(store.con)
+            g = store.run("signal_cells")
+        else:
+            g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
         if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
             continue
         g["pt_key"] = f"group:{name}"
