@@ -10,6 +10,7 @@ Usage: python bench/bench_methods.py [--db PATH] [--runs N]
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -61,8 +62,8 @@ def main() -> None:
     sel = Selection(exposure=d.exposure("esi"), event=d.event("spinal_cord_ischaemia"))
     size = store.con.execute("SELECT count(*) FROM cases").fetchone()[0]
     pairs = store.con.execute("SELECT count(*) FROM signal_pairs").fetchone()[0]
-    results = {"machine": machine(), "data": {"db": str(db), "current_cases": size, "ingredient_pt_pairs": pairs,
-                                              "synthetic": True},
+    results = {"machine": machine(), "load_average_at_start": os.getloadavg()[0],
+               "data": {"db": str(db), "current_cases": size, "ingredient_pt_pairs": pairs, "synthetic": True},
                "selection": "exposure esi, event group spinal_cord_ischaemia, unfiltered", "tasks": {}}
     tasks = {
         "signal, crude": lambda: analysis.signal(store, sel),
@@ -128,7 +129,10 @@ def write_section(r: dict) -> None:
     ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
     lines = [START, "## Review methods at demo scale (issue 15)", "",
              f"Machine: {m['cpu']}, {m['cores']} cores (shared), {m['memory_gb']} GB; Python {m['python']}, DuckDB "
-             f"{m['duckdb']}. Date {m['date']}, commit {m['commit']}. Written by `python bench/bench_methods.py`.",
+             f"{m['duckdb']}. Date {m['date']}, commit {m['commit']}; load average "
+             f"{r['load_average_at_start']:.1f} when it started (other jobs shared the 2 cores: the times are upper "
+             "bounds). Written by "
+             "`python bench/bench_methods.py`.",
              "",
              f"Data: the shipped **synthetic** demo quarters (2004Q1–2025Q4 at 1/500 scale): "
              f"{r['data']['current_cases']:,} current cases, {r['data']['ingredient_pt_pairs']:,} ingredient–PT "
@@ -146,7 +150,7 @@ def write_section(r: dict) -> None:
     lines += ["", "Whole-database screening at build time (every ingredient–PT pair, suspect roles):", "",
               "| step | seconds |", "|---|---|",
               f"| pair counts (unchanged) | {w['pair_counts_s']:.2f} |",
-              f"| crude prior fit (unchanged but for the squashing) | {crude:.2f} |",
+              f"| crude prior fit (issue 15's squashing and Nelder-Mead budget) | {crude:.2f} |",
               f"| stratified expected counts ({w['pairs']:,} pairs × {w['strata']} strata) | "
               f"{w['strata_expected_s']:.2f} |",
               f"| stratified prior fit | {w['stratified_fit_s']:.2f} |",
