@@ -19,6 +19,7 @@ from explorer.claims.verdicts import LEGEND, MIN_ONSETS, SHOWN_AS, VERDICTS, rea
 from explorer.definitions import DEFINITIONS_DIR, EventGroup, Exposure
 from explorer.errors import ExplorerError
 from explorer.selection import Filters, Selection
+from explorer.vocab import observed_pts
 
 __all__ = ["CLAIM_TYPES", "LEGEND", "MIN_ONSETS", "SHOWN_AS", "VERDICTS", "ClaimError", "LexiconError", "check",
            "read_claims", "provenance"]
@@ -32,7 +33,10 @@ class ClaimError(ExplorerError):
 
 def _vocabulary(store: analysis.Store) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ings = tuple(r[0] for r in store.run("claim_ingredients").itertuples(index=False))
-    pts = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
+    loaded = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
+    # PTs seen in FAERS at large, so an event the loaded quarters lack is still recognised (and not found)
+    seen = {p.lower() for p in loaded}
+    pts = loaded + tuple(p for p in observed_pts() if p.lower() not in seen)
     return ings, pts
 
 
@@ -71,6 +75,8 @@ def resolve_event(m: Mention, store: analysis.Store, lex: Lexicon) -> EventGroup
     if entry is not None and entry.group:
         group = store.definitions.event(entry.group)
         return replace(group, name=f"claim:{entry.key}", title=entry.title)
+    if entry is not None and entry.outcome:
+        return EventGroup(f"outcome:{entry.outcome}", entry.title, entry.pts)
     if entry is not None:
         return EventGroup(f"claim:{entry.key}", entry.title, entry.pts)
     return EventGroup(f"pt:{m.pts[0]}", m.pts[0], m.pts)
@@ -212,6 +218,9 @@ def _evidence(store: analysis.Store, exp: Exposure, ev: EventGroup, filters: Fil
     key = (exp, ev, filters)
     got = cache.get(key)
     sel = Selection(exposure=exp, event=ev, filters=filters)
+    if ev.name.startswith("outcome:"):
+        # "deaths have been reported": cases with a fatal outcome, whatever PT was coded
+        sel = Selection(exposure=exp, event=None, filters=replace(filters, outcome_codes=(ev.name.split(":", 1)[1],)))
     if got is None:
         c = analysis.count(store, sel)
         got = {"cases": c["n_cases"], "serious": c["n_serious"], "deaths": c["n_deaths"],
@@ -222,6 +231,8 @@ def _evidence(store: analysis.Store, exp: Exposure, ev: EventGroup, filters: Fil
         onset = analysis.time_to_onset(store, sel)
         got["onset_days"] = onset.pop("days")["onset_days"]
         got["onset"] = onset
+    if need_signal and "signal" not in got and sel.event is None:
+        got["signal"] = {}
     if need_signal and "signal" not in got:
         sig = analysis.signal(store, sel)
         got["signal"] = {k: sig.get(k) for k in ("a", "b", "c", "d", "prr", "prr_ci", "ror", "ror_ci", "ic", "ic025",
