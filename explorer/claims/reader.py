@@ -74,7 +74,7 @@ _NEGATED_REPORT = re.compile(r"\b(has|have|had|was|were|is|are)\s+(not|never)\b[
 # "in at least two published cases", "both reported cases": counts of reports say reports exist
 _REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|"
                            r"a handful of) (published |reported |documented |similar |such |further |other |)"
-                           r"(case reports|cases|reports)\b|\b(in|among) (two|three|four|five|six|seven|eight|nine|ten|"
+                           r"(case reports|cases|reports|report|case)\b|\b(in|among) (two|three|four|five|six|seven|eight|nine|ten|"
                            r"several|\d+) (patients|people|women|men|children)\b(?! (of|out of))")
 _FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an|two|three|four|five|six|seven|eight|nine|ten)\s+(in|out of|of every|"
                           r"per|of the|of)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|a? ?thousand|a? ?million|ten thousand|"
@@ -609,9 +609,14 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             if not clause_events and any(k in kinds for k in CUE_KINDS):
                 # "..., although it is very rare" / "This happens because ...": the pronoun's events
                 pronoun = next((t for t in doc[a:b] if t.lower_ in ("it", "they", "this", "these", "such", "them",
-                                                                      "which", "that", "both")),
+                                                                      "which", "that", "both", "each")),
                                None)
+                if pronoun is None and set(kinds) & set(CUE_KINDS) == {"recovery"}:
+                    # "..., and blood glucose returns to normal within 48 hours": recovery of what came before
+                    pronoun = doc[a]
                 earlier = [m for m in events if m.start < ca] or previous_events
+                if re.search(r"\b(before|prior to)\b", folded[ca:cb]):
+                    earlier = []  # "patients often report both before treatment": not after the exposure
                 if pronoun is not None and earlier:
                     clause_events = [_copy_at(m, doc[pronoun.i:pronoun.i + 1]) for m in earlier]
                     clause_refs = [doc[pronoun.i:pronoun.i + 1]]
@@ -662,8 +667,9 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             has_cue = any(k in kinds for k in CUE_KINDS) or _FREQ_NUMBER.search(clause_text) is not None
             # advice ("contact your provider if the heaviness does not improve within 1-2 days") claims nothing
             advice = re.search(r"\b(contact|call|seek|tell your|notify|inform your|see a doctor|see your|go to the|"
-                               r"advised to|should be advised|emergency room)\b", clause_text) is not None
-            if advice and not kinds.get("existence") and not kinds.get("negation"):
+                               r"advised to|should be advised|emergency room)\b", clause_text)
+            first_event = min((m.start for m in clause_events), default=cb) - ca
+            if advice and advice.start() < first_event and not kinds.get("existence") and not kinds.get("negation"):
                 continue
             for ev in clause_events:
                 types = _claim_types(kinds, clause_text, ca, ev, exposures, lex, s._pseudo)  # type: ignore[attr-defined]
@@ -708,7 +714,7 @@ _UMBRELLA = {"including", "include", "includes", "such", "like", "e.g.", "notabl
              "namely", "eg"}
 _CAUSE_CUES = {"due to", "caused by", "result from", "results from", "resulting from", "resulted from",
                "secondary to", "because of", "related to", "attributed to", "attributable to", "from"}
-_SIGN_CUES = re.compile(r"\b(an? (early |warning )?(sign|signs|symptom|symptoms|indication|indicator) of|"
+_SIGN_CUES = re.compile(r"\b((an? |the )?(early |warning |first )?(sign|signs|symptom|symptoms|indication|indicator) of|"
                         r"(may|might|could|can) (indicate|signal|suggest|mean|herald)|suggests?|suggestive of|"
                         r"warning sign)\b")
 
@@ -815,7 +821,8 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
             return [(kind, causal or assoc, False, None, "")]
         return [("negation", words.get("negation", []) or ["(negated)"], False, None, "")]
     recovery_starts = {sp.start for sp in kinds.get("recovery", [])}
-    freq_spans = [sp for sp in kinds.get("frequency", []) if not _scoped_away(sp, ev) and sp.end not in recovery_starts]
+    freq_spans = [sp for sp in kinds.get("frequency", []) if not _scoped_away(sp, ev) and sp.end not in recovery_starts
+                  and not _describes_adjective(sp)]
     freq = [sp.text for sp in freq_spans]
     number = _FREQ_NUMBER.search(clause)
     if number:
@@ -851,8 +858,9 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
         quantifiers = re.compile(r"^(most|majority|the majority|many|few|half|every|all|in up to|up to|usually|"
                                  r"typically|generally|mostly|often|commonly)\b")
         out = [t for t in out if not (t[0] == "frequency" and all(quantifiers.match(w) for w in t[1]))]
-    if words.get("recovery"):
-        out.append(("recovery", words["recovery"], False, None, ""))
+    recovery = [sp.text for sp in kinds.get("recovery", []) if not _adjective_elsewhere(sp, ev)]
+    if recovery:
+        out.append(("recovery", recovery, False, None, ""))
     count = _REPORT_COUNT.search(clause)
     if count and not any(t[0] == "existence" for t in out):
         out.append(("existence", [count.group(0)], False, None, ""))
@@ -863,6 +871,27 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
         # a case narrative ("she developed a rash within minutes") reports that the event happened
         out.append(("existence", words["weak_existence"], False, None, ""))
     return out
+
+
+_RECOVERY_ADJECTIVES = {"temporary", "transient", "short-lived", "permanent", "irreversible", "reversible"}
+
+
+def _adjective_elsewhere(cue, ev: Mention) -> bool:
+    """"a temporary increase in back pain, facial flushing, ...": the adjective is about the next event only."""
+    if cue.text.lower() not in _RECOVERY_ADJECTIVES:
+        return False
+    doc = cue.doc
+    following = [e for e in doc.ents if e.label_ == "EVENT" and cue.end <= e.start <= cue.end + 5]
+    return bool(following) and not any(e.start_char == ev.start for e in following)
+
+
+def _describes_adjective(cue) -> bool:
+    """"a chronic and often disabling inflammation": the adverb grades an adjective, not how often the event occurs."""
+    if cue.text.lower() not in ("often", "frequently", "usually", "commonly", "typically", "sometimes", "occasionally"):
+        return False
+    nxt = cue.doc[cue.end] if cue.end < len(cue.doc) else None
+    return nxt is not None and (nxt.lower_.endswith(("ing", "ful", "ous")) or nxt.lower_ in (
+        "fatal", "serious", "severe", "permanent", "mild", "painful", "disabling", "debilitating", "life-threatening"))
 
 
 def _scoped_away(cue, ev: Mention) -> bool:
