@@ -122,7 +122,8 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
     claims: list[tuple[Sentence, Claim, Exposure, EventGroup]] = []
     for s in sentences:
         for c in s.claims:
-            exposure = exposures[0] if c.exposure is OVERRIDE and exposures else resolve_exposure(c.exposure, store, lex)
+            overridden = c.exposure is OVERRIDE and exposures
+            exposure = exposures[0] if overridden else resolve_exposure(c.exposure, store, lex)
             claims.append((s, c, exposure, resolve_event(c.event, store, lex)))
     if exposures or events:
         claims = _override(claims, sentences, text, exposures, events)

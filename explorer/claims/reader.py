@@ -74,8 +74,8 @@ _NEGATED_REPORT = re.compile(r"\b(has|have|had|was|were|is|are)\s+(not|never)\b[
 # "in at least two published cases", "both reported cases": counts of reports say reports exist
 _REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|"
                            r"a handful of) (published |reported |documented |similar |such |further |other |)"
-                           r"(case reports|cases|reports|report|case)\b|\b(in|among) (two|three|four|five|six|seven|eight|nine|ten|"
-                           r"several|\d+) (patients|people|women|men|children)\b(?! (of|out of))")
+                           r"(case reports|cases|reports|report|case)\b|\b(in|among) (two|three|four|five|six|seven|"
+                           r"eight|nine|ten|several|\d+) (patients|people|women|men|children)\b(?! (of|out of))")
 _FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an|two|three|four|five|six|seven|eight|nine|ten)\s+(in|out of|of every|"
                           r"per|of the|of)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|a? ?thousand|a? ?million|ten thousand|"
                           r"hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)(?!\s*(ci|confidence|credib))")  # noqa: E501
@@ -714,7 +714,8 @@ _UMBRELLA = {"including", "include", "includes", "such", "like", "e.g.", "notabl
              "namely", "eg"}
 _CAUSE_CUES = {"due to", "caused by", "result from", "results from", "resulting from", "resulted from",
                "secondary to", "because of", "related to", "attributed to", "attributable to", "from"}
-_SIGN_CUES = re.compile(r"\b((an? |the )?(early |warning |first )?(sign|signs|symptom|symptoms|indication|indicator) of|"
+_SIGN_CUES = re.compile(r"\b((an? |the )?(early |warning |first )?(sign|signs|symptom|symptoms|indication|"
+                        r"indicator) of|"
                         r"(may|might|could|can) (indicate|signal|suggest|mean|herald)|suggests?|suggestive of|"
                         r"warning sign)\b")
 

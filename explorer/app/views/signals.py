@@ -76,7 +76,8 @@ def _with_group_intervals(table: pd.DataFrame, prior) -> pd.DataFrame:
 
 RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
                "ror_lower": "ROR lower 95% bound", "prr": "PRR", "q_chi2": "Benjamini-Hochberg q (chi-square test)",
-               "eb05_stratified": "EB05, stratified expected count", "ror_mh_lower": "Mantel-Haenszel ROR lower 95% bound"}
+               "eb05_stratified": "EB05, stratified expected count",
+               "ror_mh_lower": "Mantel-Haenszel ROR lower 95% bound"}
 
 
 def screen(p: page.Page, sel) -> None:
