@@ -313,3 +313,16 @@ def test_two_open_sessions_both_see_a_load(tmp_path, browser):
 def metric_value(page, label: str) -> str:
     kpi = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return kpi.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_every_page_has_its_own_tab_title_and_overview_opens(server, page):
+    """Reproduction 9: distinct tab titles; /overview opens Overview, not "Page not found"."""
+    url, _ = server
+    titles = {}
+    for name in ("overview", "explore", "signals", "cases", "onset", "sql"):
+        page.goto(f"{url}/{name}?exposure_mode=preset&exposure=esi&event_group=paralysis")
+        idle(page)
+        assert not page.get_by_text("Page not found").count(), name
+        no_exception(page)
+        titles[name] = page.title()
+    assert titles["overview"].startswith("Overview") and len(set(titles.values())) == len(titles), titles

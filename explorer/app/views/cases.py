@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis, codes
-from explorer.app import downloads, page, state
+from explorer.app import cached, downloads, page, state
 
 FIRST = ["caseid", "exposure_drugs", "reactions", "received_date", "event_date", "event_date_precision", "sex",
          "age_years", "country", "occp_cod", "rept_cod", "is_serious", "is_death", "probable_duplicate_of"]
@@ -50,13 +50,13 @@ def body(p: page.Page) -> None:
     v["size"] = c3.selectbox("Rows per page", SIZES, key=state.seed("size", v["size"] if v["size"] in SIZES else 50,
                                                                     SIZES))
     size = v["size"]
-    total = analysis.listing(s, sel, v["sort"], v["desc"], 1, 0)[1]
+    total = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], 1, 0)[1]
     if total == 0:
         st.info("No current case matches this selection. Widen the filters in the sidebar.")
         return
     pages = (total - 1) // size + 1
     v["page"] = min(max(int(v["page"]), 1), pages)  # a smaller selection never strands the listing past its end
-    frame, _ = analysis.listing(s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
+    frame, _ = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
     st.caption(f"{total:,} cases · page {v['page']} of {pages}")
     b1, b2, b3, _ = st.columns([1, 1, 1, 3])
     b1.button("◀ Previous", disabled=v["page"] <= 1, key="prev", on_click=_go, args=(v["page"] - 1,))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import downloads, onset_text, page
+from explorer.app import cached, downloads, onset_text, page
 from explorer.report import charts
 
 
@@ -15,8 +15,8 @@ def body(p: page.Page) -> None:
     if sel.event is None:
         st.info("Choose an event group or PTs in the sidebar.")
         return
-    n_selected = analysis.count(s, sel)["n_cases"]
-    res = analysis.time_to_onset(s, sel)
+    n_selected = cached.call(analysis.count, s, sel)["n_cases"]
+    res = cached.call(analysis.time_to_onset, s, sel)
     lines = onset_text.describe(res["days"]["onset_days"], n_selected, res)
     if res["n"] == 0:
         st.info(lines[0])

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import downloads, fmt, page, state
+from explorer.app import cached, downloads, fmt, page, state
 from explorer.app.signal_tables import cautions, cells_table, export_row, measures_table
 from explorer.report import charts
 from explorer.stats import disproportionality
@@ -17,7 +17,7 @@ VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
 def pair(p: page.Page, sel, reference: str) -> None:
     with st.spinner("Computing…"):
-        r = analysis.signal(p.store, sel)
+        r = cached.call(analysis.signal, p.store, sel)
     st.table(cells_table(r, sel.exposure.title, sel.event.title, reference))
     st.caption("a: exposed cases with the event · b: exposed cases without it · c: reference cases with the event · "
                "d: reference cases without it. Counts are distinct current cases, not rates.")
@@ -37,7 +37,7 @@ def forest(p: page.Page, sel) -> None:
     if sel.event is None or len(sel.event.pts) < 2:
         st.info("A forest plot needs an event group (several PTs): choose one in the sidebar.")
         return
-    fr = analysis.forest(p.store, sel)
+    fr = cached.call(analysis.forest, p.store, sel)
     measures = ["ror", "prr"]
     v = p.view
     measure = st.radio("Measure", measures, horizontal=True, format_func=str.upper,
@@ -89,7 +89,7 @@ def screen(p: page.Page, sel) -> None:
     search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
     v.update(rank=rank, min_a=int(min_a), search=search)
     with st.spinner("Screening every PT…"):
-        table = analysis.screen_events(p.store, replace(sel, event=None), rank)
+        table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank)
     if table.empty:
         st.info("No PT is reported with this exposure in the selection.")
         return
