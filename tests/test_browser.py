@@ -46,27 +46,9 @@ def browser_context_args(browser_context_args):
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
     load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app" / "main.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env={**os.environ, "EXPLORER_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not start")
+    proc, url = start_server(db)
     yield url, db
-    proc.terminate()
-    proc.wait(10)
+    stop_server(proc)
 
 
 def idle(page, timeout=60_000):
