@@ -23,3 +23,13 @@ def call(fn: Callable, store: analysis.Store, selection: Selection, *args):
     path = store.path
     return _cached(f"{fn.__module__}.{fn.__qualname__}", str(path), db.file_key(path), selection.query_id(), args,
                    _fn=fn, _store=store, _sel=selection)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _figure(name: str, args: tuple, kwargs: dict, _fn: Callable):
+    return _fn(*args, **kwargs)
+
+
+def figure(fn: Callable, *args, **kwargs):
+    """A chart built by ``fn(*args, **kwargs)`` (DataFrames, captions, flags), cached by its inputs' content."""
+    return _figure(f"{fn.__module__}.{fn.__qualname__}", args, kwargs, _fn=fn)

@@ -45,7 +45,7 @@ def forest(p: page.Page, sel) -> None:
     v["measure"] = measure
     cap = p.caption()
     if fr[measure].notna().any():
-        fig = charts.forest(fr, cap, p.synthetic, measure)
+        fig = cached.figure(charts.forest, fr, cap, p.synthetic, measure)
         st.plotly_chart(fig, width="stretch", key="chart-forest")
         downloads.chart(fig, "forest plot", "forest")
     else:
