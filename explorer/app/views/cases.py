@@ -85,24 +85,32 @@ def case(p: page.Page, caseid: str) -> None:
     h1, h2 = st.columns([4, 1])
     h1.subheader(f"Case {caseid}")
     h2.button("Close the case", key="close-case", on_click=_close)
+    cap = p.caption(f"case {caseid}")
     report = readable(parts["report"]).T.rename(columns={0: "value"})
     report["value"] = report["value"].map(lambda x: "" if x is None or (isinstance(x, float) and x != x) else str(x))
     st.dataframe(report, width="stretch")
+    downloads.table(report.rename_axis("field").reset_index(), f"case {caseid} report", cap, p.synthetic,
+                    "case-report")
     st.markdown("**Drugs** (role, route, dose, ingredients, therapy dates, indications)")
-    st.dataframe(readable(parts["drugs"]), hide_index=True, width="stretch")
+    drugs = readable(parts["drugs"])
+    st.dataframe(drugs, hide_index=True, width="stretch")
+    downloads.table(drugs, f"case {caseid} drugs", cap, p.synthetic, "case-drugs")
     st.markdown("**Reactions, outcomes, report sources**")
     reactions = parts["reactions"].copy()
     reactions["value"] = [codes.meaning(k, x) for k, x in zip(reactions["kind"], reactions["value"], strict=True)]
     st.dataframe(reactions, hide_index=True, width="stretch")
+    downloads.table(reactions, f"case {caseid} reactions", cap, p.synthetic, "case-reactions")
     st.markdown("**Versions FDA published** (rank 1 is current)")
-    st.dataframe(readable(parts["versions"]), hide_index=True, width="stretch")
+    versions = readable(parts["versions"])
+    st.dataframe(versions, hide_index=True, width="stretch")
+    downloads.table(versions, f"case {caseid} versions", cap, p.synthetic, "case-versions")
     if len(parts["duplicates"]):
         st.markdown("**Probable duplicates**: current cases with the same full event date, age, sex, country, drugs "
                     "and reactions (likely one event reported by several sources; kept unless excluded in the "
                     "sidebar, which keeps the first received)")
-        st.dataframe(readable(parts["duplicates"]), hide_index=True, width="stretch")
-    cap = p.caption(f"case {caseid}")
-    downloads.table(parts["drugs"], f"case {caseid} drugs", cap, p.synthetic, "case-drugs")
+        duplicates = readable(parts["duplicates"])
+        st.dataframe(duplicates, hide_index=True, width="stretch")
+        downloads.table(duplicates, f"case {caseid} probable duplicates", cap, p.synthetic, "case-duplicates")
 
 
 page.run("cases", "Cases", body, need_exposure=False)
