@@ -308,3 +308,36 @@ def test_every_page_has_its_own_tab_title_and_overview_opens(server, page):
         no_exception(page)
         titles[name] = page.title()
     assert titles["overview"].startswith("Overview") and len(set(titles.values())) == len(titles), titles
+
+
+def test_cases_signals_onset_read_right(server, page):
+    """Reproductions 5-8 in the browser: the listing returns to page 1 for a smaller selection, codes decoded;
+    the disproportionality CSV carries a-d; onsets have a denominator."""
+    url, _ = server
+    page.goto(f"{url}/cases?exposure_mode=preset&exposure=esi&size=25&page=4")
+    idle(page)
+    assert page.get_by_text("page 4 of").first.is_visible()
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Event group")
+    box.click()
+    page.keyboard.type("Spinal cord ischaemia")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    idle(page)
+    no_exception(page)
+    assert "event_group=spinal_cord_ischaemia" in page.url and "page=" not in page.url
+    assert page.get_by_text("page 1 of 1").first.is_visible()
+    assert not page.get_by_text("No current case matches").count()
+    assert page.get_by_text("Select a row").first.is_visible()
+
+    page.goto(f"{url}/signals?exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia")
+    idle(page)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV: disproportionality").click()
+    lines = Path(dl.value.path()).read_text().splitlines()
+    header = next(ln for ln in lines if not ln.startswith("#")).split(",")
+    assert {"a", "b", "c", "d", "prr_lower_95", "eb05_90"} <= set(header), header
+
+    page.goto(f"{url}/onset?exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia")
+    idle(page)
+    no_exception(page)
+    assert " of " in metric_value(page, "Cases with an onset")
