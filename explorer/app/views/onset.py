@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import cached, downloads, onset_text, page
+from explorer.app import cached, downloads, onset_text, page, signal_panels
 from explorer.report import charts
 
 
@@ -36,6 +36,7 @@ def body(p: page.Page) -> None:
     st.plotly_chart(fig, width="stretch", key="chart-onset")
     downloads.chart(fig, "time to onset", "onset")
     downloads.table(res["days"], "time to onset", cap, p.synthetic, "onset-table")
+    signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
 
 
 page.run("onset", "Time to onset", body)

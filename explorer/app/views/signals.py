@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import cached, downloads, fmt, page, state
+from explorer.app import cached, downloads, fmt, page, signal_panels, state
 from explorer.app.signal_tables import cautions, cells_table, export_row, measures_table
 from explorer.report import charts
 from explorer.stats import disproportionality
@@ -139,6 +139,7 @@ def body(p: page.Page) -> None:
         forest(p, sel)
     else:
         screen(p, sel)
+    signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
 
 
 page.run("signals", "Signals", body)
