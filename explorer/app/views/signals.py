@@ -12,6 +12,10 @@ from explorer.app.signal_tables import cautions, cells_table, export_row, measur
 from explorer.report import charts
 from explorer.stats import disproportionality
 
+RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
+               "ror_lower": "ROR lower 95% bound", "prr": "PRR",
+               "ror_mh_lower": "ROR (Mantel-Haenszel) lower 95% bound",
+               "eb05_stratified": "EB05, stratified (90% lower bound)"}
 VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
 
@@ -82,8 +86,7 @@ def screen(p: page.Page, sel) -> None:
     c1, c2, c3 = st.columns(3)
     ranks = list(analysis.RANKINGS)
     rank = c1.selectbox("Rank by", ranks, key=state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05"),
-                        format_func={"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
-                                     "ror_lower": "ROR lower 95% bound", "prr": "PRR"}.get)
+                        format_func=lambda k: RANK_LABELS.get(k, k))
     min_a = c2.number_input("At least this many cases (a)", 1, 1000,
                             key=state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
     search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
@@ -94,7 +97,8 @@ def screen(p: page.Page, sel) -> None:
         st.info("No PT is reported with this exposure in the selection.")
         return
     table = _with_group_intervals(table, p.store.prior())
-    table = table.sort_values([analysis.RANKINGS[rank], "a"], ascending=False, na_position="last")
+    if analysis.RANKINGS[rank] in table.columns:  # group rows' intervals filled in: rank again
+        table = table.sort_values([analysis.RANKINGS[rank], "a"], ascending=False, na_position="last")
     table = table[table["a"] >= min_a]
     if search:
         table = table[table["pt"].str.contains(search, case=False, na=False, regex=False)]
