@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import cached, downloads, onset_text, page, signal_panels
+from explorer.app import cached, downloads, onset_text, page, signal_panels, state
 from explorer.report import charts
 
 
@@ -36,7 +36,10 @@ def body(p: page.Page) -> None:
     st.plotly_chart(fig, width="stretch", key="chart-onset")
     downloads.chart(fig, "time to onset", "onset")
     downloads.table(res["days"], "time to onset", cap, p.synthetic, "onset-table")
-    signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
+    p.view["compare"] = st.toggle("Compare with another onset distribution",
+                                  key=state.seed("compare", p.view["compare"]))
+    if p.view["compare"]:  # drawn on request: it computes on every rerun
+        signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
 
 
 page.run("onset", "Time to onset", body)

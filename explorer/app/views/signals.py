@@ -143,7 +143,12 @@ def body(p: page.Page) -> None:
         forest(p, sel)
     else:
         screen(p, sel)
-    signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
+    # issue 15's review panels (crude beside adjusted, over time, unmasking) compute on every rerun, expanded or not:
+    # drawn on request, so a filter change does not wait for them
+    v["review"] = st.toggle("Review methods: stratified measures, over time, unmasking",
+                            key=state.seed("review", v["review"]))
+    if v["review"]:
+        signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
 
 
 page.run("signals", "Signals", body)
