@@ -102,6 +102,9 @@ def _print_load(summary) -> None:
         parts.append(f"skipped {len(summary.skipped)} already loaded from the same bytes")
     if summary.rebuilt and not summary.changed:
         parts.append("rebuilt the model from the loaded quarters")
+    if getattr(summary, "leftovers", None):
+        parts.append(f"removed {len(summary.leftovers)} leftover(s) of loads that did not finish "
+                     f"({', '.join(summary.leftovers)})")
     mbs = summary.bytes / 1e6 / summary.seconds if summary.seconds else 0
     print(f"{'; '.join(parts) or 'nothing to do'} in {summary.seconds:.1f} s ({summary.bytes / 1e6:,.0f} MB, "
           f"{mbs:,.0f} MB/s); {summary.rejected:,} line(s) rejected")
@@ -310,9 +313,8 @@ def cmd_signals(args) -> int:
                                     "(--event-group or --event), or --screen")
             s = analysis.signal(store, sel, th, stratify, exclude)
             keys = ["a", "b", "c", "d", "expected", "prr", "prr_ci", "chi2_yates", "evans", "ror", "ror_ci",
-                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *(k for k in analysis.STRATIFIED_COLUMNS
-                                                                      if k in s), "strata", "prior_source",
-                    "excluded_from_background"]
+                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *analysis.STRATIFIED_COLUMNS, "strata",
+                    "prior_source", "prior_source_stratified", "excluded_from_background"]
             payload = {k: s.get(k) for k in keys if k in s}
             payload["query_id"] = sel.query_id()
             payload["note"] = ("disproportionality is hypothesis-generating; counts are not incidence; intervals "
@@ -359,10 +361,10 @@ def _signals_screen(args, store, sel, th, stratify, exclude) -> None:
     if sel.exposure is not None and sel.event is None:
         frame = analysis.screen_events(store, sel, rank, th, stratify, exclude)
     elif sel.event is not None:
-        if stratify or exclude is not None:
-            raise ExplorerError("--stratify and --exclude-from-background screen an exposure's events; "
-                                "screening an event's ingredients is unstratified")
-        frame = analysis.screen_ingredients(store, sel, rank, th)
+        if exclude is not None:
+            raise ExplorerError("--exclude-from-background goes with screening an exposure's events, not an "
+                                "event's ingredients")
+        frame = analysis.screen_ingredients(store, sel, rank, th, stratify=stratify)
     else:
         raise ExplorerError("--screen needs an exposure (to rank events) or an event (to rank ingredients)")
     n_tested, source = frame.attrs.get("n_tested", len(frame)), frame.attrs.get("prior_source")
@@ -488,10 +490,10 @@ def _add_selection_options(p) -> None:
     g.add_argument("--event-group", type=options.text, help="a named event group, e.g. spinal_cord_ischaemia")
     g.add_argument("--event", action="append", type=options.text, help="a MedDRA PT (repeatable; case-insensitive)")
     f = p.add_argument_group("filters")
-    f.add_argument("--received-from", help="first FDA receipt date, YYYY-MM-DD")
-    f.add_argument("--received-to", help="last FDA receipt date, YYYY-MM-DD")
-    f.add_argument("--event-from", help="first event date, YYYY-MM-DD")
-    f.add_argument("--event-to", help="last event date, YYYY-MM-DD")
+    f.add_argument("--received-from", type=options.iso_date, help="first FDA receipt date, YYYY-MM-DD")
+    f.add_argument("--received-to", type=options.iso_date, help="last FDA receipt date, YYYY-MM-DD")
+    f.add_argument("--event-from", type=options.iso_date, help="first event date, YYYY-MM-DD")
+    f.add_argument("--event-to", type=options.iso_date, help="last event date, YYYY-MM-DD")
     f.add_argument("--sex", type=options.sexes, help="F, M or F,M")
     f.add_argument("--age-band", help="adjacent age bands, e.g. 45-64,65-74 (see filters.toml)")
     f.add_argument("--country", type=options.countries, help="reporter countries, e.g. US,GB")

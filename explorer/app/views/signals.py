@@ -12,10 +12,6 @@ from explorer.app.signal_tables import cautions, cells_table, export_row, measur
 from explorer.report import charts
 from explorer.stats import disproportionality
 
-RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
-               "ror_lower": "ROR lower 95% bound", "prr": "PRR",
-               "ror_mh_lower": "ROR (Mantel-Haenszel) lower 95% bound",
-               "eb05_stratified": "EB05, stratified (90% lower bound)"}
 VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
 
@@ -76,6 +72,12 @@ def _with_group_intervals(table: pd.DataFrame, prior) -> pd.DataFrame:
         if key in m:
             out.loc[gaps, key] = list(m[key])
     return out
+
+
+RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
+               "ror_lower": "ROR lower 95% bound", "prr": "PRR", "q_chi2": "Benjamini-Hochberg q (chi-square test)",
+               "eb05_stratified": "EB05, stratified expected count",
+               "ror_mh_lower": "Mantel-Haenszel ROR lower 95% bound"}
 
 
 def screen(p: page.Page, sel) -> None:
