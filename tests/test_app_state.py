@@ -350,3 +350,18 @@ def test_stopping_app_ends_its_server(tmp_path, signum):
         with contextlib.suppress(ProcessLookupError):  # the CLI's group: a server it left behind, too
             os.killpg(cli.pid, signal.SIGKILL)
     assert not listening, "a server still listens on the port"
+
+
+def test_idle_cursors_are_bounded(env, monkeypatch):
+    monkeypatch.setattr(db, "MAX_IDLE_CURSORS", 2)
+    registry = db.Registry()
+    cursors = []
+    for _ in range(4):
+        cur, _ = registry.acquire(env, None)
+        cursors.append(cur)
+    for cur in cursors:
+        registry.release(cur, keep=True)
+    assert [c.closed for c in cursors] == [True, True, False, False]
+    again, new = registry.acquire(env, cursors[0])  # a session whose cursor was closed gets a new one
+    assert new and not again.closed
+    registry.close_all()

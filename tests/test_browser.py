@@ -46,27 +46,9 @@ def browser_context_args(browser_context_args):
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
     load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app" / "main.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env={**os.environ, "EXPLORER_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not start")
+    proc, url = start_server(db)
     yield url, db
-    proc.terminate()
-    proc.wait(10)
+    stop_server(proc)
 
 
 def idle(page, timeout=60_000):
@@ -313,3 +295,49 @@ def test_two_open_sessions_both_see_a_load(tmp_path, browser):
 def metric_value(page, label: str) -> str:
     kpi = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return kpi.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_every_page_has_its_own_tab_title_and_overview_opens(server, page):
+    """Reproduction 9: distinct tab titles; /overview opens Overview, not "Page not found"."""
+    url, _ = server
+    titles = {}
+    for name in ("overview", "explore", "signals", "cases", "onset", "sql"):
+        page.goto(f"{url}/{name}?exposure_mode=preset&exposure=esi&event_group=paralysis")
+        idle(page)
+        assert not page.get_by_text("Page not found").count(), name
+        no_exception(page)
+        titles[name] = page.title()
+    assert titles["overview"].startswith("Overview") and len(set(titles.values())) == len(titles), titles
+
+
+def test_cases_signals_onset_read_right(server, page):
+    """Reproductions 5-8 in the browser: the listing returns to page 1 for a smaller selection, codes decoded;
+    the disproportionality CSV carries a-d; onsets have a denominator."""
+    url, _ = server
+    page.goto(f"{url}/cases?exposure_mode=preset&exposure=esi&size=25&page=4")
+    idle(page)
+    assert page.get_by_text("page 4 of").first.is_visible()
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Event group")
+    box.click()
+    page.keyboard.type("Spinal cord ischaemia")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    idle(page)
+    no_exception(page)
+    assert "event_group=spinal_cord_ischaemia" in page.url and "page=" not in page.url
+    assert page.get_by_text("page 1 of 1").first.is_visible()
+    assert not page.get_by_text("No current case matches").count()
+    assert page.get_by_text("Select a row").first.is_visible()
+
+    page.goto(f"{url}/signals?exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia")
+    idle(page)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV: disproportionality").click()
+    lines = Path(dl.value.path()).read_text().splitlines()
+    header = next(ln for ln in lines if not ln.startswith("#")).split(",")
+    assert {"a", "b", "c", "d", "prr_lower_95", "eb05_90"} <= set(header), header
+
+    page.goto(f"{url}/onset?exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia")
+    idle(page)
+    no_exception(page)
+    assert " of " in metric_value(page, "Cases with an onset")

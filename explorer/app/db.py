@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from explorer import analysis, query
 from explorer.definitions import load_definitions
 
 DB_ENV = "EXPLORER_DB"
+MAX_IDLE_CURSORS = 16  # kept cursors hold their session's bound selection (temp tables): keep the most recent only
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +65,7 @@ class Cursor:
     con: object
     busy: bool = False
     closed: bool = False
+    last_used: float = 0.0
 
 
 class Registry:
@@ -140,9 +143,14 @@ class Registry:
         """End a rerun's use of a cursor; close it unless kept (and always when its file was replaced)."""
         with self._lock:
             cur.busy = False
+            cur.last_used = time.monotonic()
             if not keep or cur.instance.retired:
                 self._close(cur)
                 self._close_if_done(cur.instance)
+                return
+            idle = sorted((c for c in cur.instance.cursors if not c.busy), key=lambda c: c.last_used)
+            for old in idle[:-MAX_IDLE_CURSORS]:  # sessions long gone, or idle the longest: they reopen if back
+                self._close(old)
 
     def close_all(self) -> None:
         """Close every cursor and instance (tests)."""

@@ -79,8 +79,8 @@ def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool 
     """
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide")
     st.title(title)
-    v = state.view(name)
     try:
+        v = state.view(name)
         with db.rerun_store(st.session_state) as s:
             synthetic, _ = s.notice()
             if synthetic:

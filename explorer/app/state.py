@@ -65,6 +65,8 @@ PARAMS: dict[str, Param] = {
     "rank": Param("str", "eb05", "signals"),
     "min_a": Param("int", 3, "signals"),
     "search": Param("str", "", "signals"),
+    "review": Param("bool", False, "signals"),
+    "compare": Param("bool", False, "onset"),
 }
 # the values that define which cases are shown: a change resets the listing page and closes the open case
 SELECTION_KEYS = tuple(k for k, p in PARAMS.items() if not p.page)

@@ -128,7 +128,7 @@ def for_print(fig: go.Figure, width_in: float = DOUBLE_COLUMN_IN) -> tuple[go.Fi
                                               if str(k).startswith("xaxis")) else 0)
     legend = sum(1 for t in f.data if t.showlegend is not False and t.name) > 1
     legend_block = fs + 14 if legend else 0
-    cap_lines = _wrap(cap, max(int((width - 10) / (fs * _CHAR)), 30)).split("<br>") if cap else []
+    cap_lines = _wrap(cap, max(int((width - 16) / (fs * 0.5)), 30)).split("<br>") if cap else []
     cap_block = len(cap_lines) * round(fs * 1.3) + 8
     title_lines = [f"<b>{t}</b>" for t in _wrap(title, max(int((width - 10) / (12 * _CHAR * 1.05)), 20)).split("<br>")]
     if synthetic:
@@ -147,6 +147,9 @@ def for_print(fig: go.Figure, width_in: float = DOUBLE_COLUMN_IN) -> tuple[go.Fi
     f.update_xaxes(tickfont={"size": fs}, title_font={"size": fs}, automargin=False,
                    **({"tickangle": -45} if turned else {}))
     f.update_yaxes(tickfont={"size": fs}, title_font={"size": fs}, automargin=True)
+    for axis in (k for k in f.layout if str(k).startswith(("xaxis", "yaxis"))):
+        if f.layout[axis].type == "log":  # powers of ten only: the 2 and 5 between them print below 7 pt
+            f.layout[axis].dtick = 1
     panel_titles = fs + 6 if len(f.layout.annotations) else 0
     f.update_annotations(font_size=fs)  # subplot titles
     f.add_annotation(text="<br>".join(title_lines), xref="paper", yref="paper", x=0, y=1, xshift=-left + 6,
@@ -159,10 +162,16 @@ def for_print(fig: go.Figure, width_in: float = DOUBLE_COLUMN_IN) -> tuple[go.Fi
     return f, width, height
 
 
+def _em(text: str) -> float:
+    """Approximate width of Arial text in font sizes (capitals and digits are wider than lower case)."""
+    return sum(0.68 if c.isupper() else 0.56 if c.isdigit() else 0.3 if c in " .,;:il'()|" else 0.5 for c in text)
+
+
 def _wrap(text: str, width: int) -> str:
+    """Wrap at about ``width`` lower-case characters per line (capitals count wider), joined with <br>."""
     words, lines, line = text.split(), [], ""
     for w in words:
-        if len(line) + len(w) + 1 > width:
+        if line and _em(f"{line} {w}") > width * 0.5:
             lines.append(line)
             line = w
         else:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis, codes
-from explorer.app import downloads, page, state
+from explorer.app import cached, downloads, page, state
 
 FIRST = ["caseid", "exposure_drugs", "reactions", "received_date", "event_date", "event_date_precision", "sex",
          "age_years", "country", "occp_cod", "rept_cod", "is_serious", "is_death", "probable_duplicate_of"]
@@ -50,13 +50,13 @@ def body(p: page.Page) -> None:
     v["size"] = c3.selectbox("Rows per page", SIZES, key=state.seed("size", v["size"] if v["size"] in SIZES else 50,
                                                                     SIZES))
     size = v["size"]
-    total = analysis.listing(s, sel, v["sort"], v["desc"], 1, 0)[1]
+    total = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], 1, 0)[1]
     if total == 0:
         st.info("No current case matches this selection. Widen the filters in the sidebar.")
         return
     pages = (total - 1) // size + 1
     v["page"] = min(max(int(v["page"]), 1), pages)  # a smaller selection never strands the listing past its end
-    frame, _ = analysis.listing(s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
+    frame, _ = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
     st.caption(f"{total:,} cases · page {v['page']} of {pages}")
     b1, b2, b3, _ = st.columns([1, 1, 1, 3])
     b1.button("◀ Previous", disabled=v["page"] <= 1, key="prev", on_click=_go, args=(v["page"] - 1,))
@@ -85,24 +85,32 @@ def case(p: page.Page, caseid: str) -> None:
     h1, h2 = st.columns([4, 1])
     h1.subheader(f"Case {caseid}")
     h2.button("Close the case", key="close-case", on_click=_close)
+    cap = p.caption(f"case {caseid}")
     report = readable(parts["report"]).T.rename(columns={0: "value"})
     report["value"] = report["value"].map(lambda x: "" if x is None or (isinstance(x, float) and x != x) else str(x))
     st.dataframe(report, width="stretch")
+    downloads.table(report.rename_axis("field").reset_index(), f"case {caseid} report", cap, p.synthetic,
+                    "case-report")
     st.markdown("**Drugs** (role, route, dose, ingredients, therapy dates, indications)")
-    st.dataframe(readable(parts["drugs"]), hide_index=True, width="stretch")
+    drugs = readable(parts["drugs"])
+    st.dataframe(drugs, hide_index=True, width="stretch")
+    downloads.table(drugs, f"case {caseid} drugs", cap, p.synthetic, "case-drugs")
     st.markdown("**Reactions, outcomes, report sources**")
     reactions = parts["reactions"].copy()
     reactions["value"] = [codes.meaning(k, x) for k, x in zip(reactions["kind"], reactions["value"], strict=True)]
     st.dataframe(reactions, hide_index=True, width="stretch")
+    downloads.table(reactions, f"case {caseid} reactions", cap, p.synthetic, "case-reactions")
     st.markdown("**Versions FDA published** (rank 1 is current)")
-    st.dataframe(readable(parts["versions"]), hide_index=True, width="stretch")
+    versions = readable(parts["versions"])
+    st.dataframe(versions, hide_index=True, width="stretch")
+    downloads.table(versions, f"case {caseid} versions", cap, p.synthetic, "case-versions")
     if len(parts["duplicates"]):
         st.markdown("**Probable duplicates**: current cases with the same full event date, age, sex, country, drugs "
                     "and reactions (likely one event reported by several sources; kept unless excluded in the "
                     "sidebar, which keeps the first received)")
-        st.dataframe(readable(parts["duplicates"]), hide_index=True, width="stretch")
-    cap = p.caption(f"case {caseid}")
-    downloads.table(parts["drugs"], f"case {caseid} drugs", cap, p.synthetic, "case-drugs")
+        duplicates = readable(parts["duplicates"])
+        st.dataframe(duplicates, hide_index=True, width="stretch")
+        downloads.table(duplicates, f"case {caseid} probable duplicates", cap, p.synthetic, "case-duplicates")
 
 
 page.run("cases", "Cases", body, need_exposure=False)

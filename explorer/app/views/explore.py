@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import downloads, page
+from explorer.app import cached, downloads, page
 from explorer.report import charts
 
 
@@ -13,7 +13,7 @@ def body(p: page.Page) -> None:
         st.info(f"To count cases, {p.missing}.")
         return
     with st.spinner("Counting cases…"):
-        c = analysis.count(s, sel)
+        c = cached.call(analysis.count, s, sel)
     if not c["n_cases"]:
         st.info("No current case matches this selection. Widen the filters, or check the exposure and event "
                 "definitions (a PT must be spelled as MedDRA spells it).")
@@ -30,30 +30,31 @@ def body(p: page.Page) -> None:
                    "“Exclude probable duplicates” is ticked in the sidebar.")
     cap = p.caption()
 
-    years = analysis.by_year(s, sel)
-    fig = charts.cases_by_year(years, cap, p.synthetic)
+    years = cached.call(analysis.by_year, s, sel)
+    fig = cached.figure(charts.cases_by_year, years, cap, p.synthetic)
     st.plotly_chart(fig, width="stretch", key="chart-years")
     downloads.chart(fig, "cases by year", "years")
     downloads.table(years, "cases by year", cap, p.synthetic, "years-table")
 
     left, right = st.columns(2)
     with left:
-        out = analysis.outcomes(s, sel)
+        out = cached.call(analysis.outcomes, s, sel)
         if len(out):
-            f2 = charts.bars(out, "outcome", "n_cases", cap, p.synthetic, "Outcomes (a case can have several)")
+            f2 = cached.figure(charts.bars, out, "outcome", "n_cases", cap, p.synthetic,
+                               "Outcomes (a case can have several)")
             st.plotly_chart(f2, width="stretch", key="chart-outcomes")
             downloads.chart(f2, "outcomes", "outcomes")
             downloads.table(out, "outcomes", cap, p.synthetic, "outcomes-table")
     with right:
-        pts = analysis.pts(s, sel, limit=25)
+        pts = cached.call(analysis.pts, s, sel, 25)
         if len(pts):
-            f3 = charts.bars(pts, "pt", "n_cases", cap, p.synthetic, "Preferred terms (25 most reported)",
-                             horizontal=True)
+            f3 = cached.figure(charts.bars, pts, "pt", "n_cases", cap, p.synthetic,
+                               "Preferred terms (25 most reported)", horizontal=True)
             st.plotly_chart(f3, width="stretch", key="chart-pts")
             downloads.chart(f3, "preferred terms", "pts")
             downloads.table(pts, "preferred terms", cap, p.synthetic, "pts-table")
-    demo = analysis.demographics(s, sel)
-    f4 = charts.demographics(demo, cap, p.synthetic)  # four panels in one figure: one chart for the browser to draw
+    demo = cached.call(analysis.demographics, s, sel)
+    f4 = cached.figure(charts.demographics, demo, cap, p.synthetic)  # four panels: one chart for the browser
     st.plotly_chart(f4, width="stretch", key="chart-demographics")
     downloads.chart(f4, "demographics", "demographics")
     downloads.table(demo, "demographics", cap, p.synthetic, "demo-table")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import downloads, onset_text, page, signal_panels
+from explorer.app import cached, downloads, onset_text, page, signal_panels, state
 from explorer.report import charts
 
 
@@ -15,8 +15,8 @@ def body(p: page.Page) -> None:
     if sel.event is None:
         st.info("Choose an event group or PTs in the sidebar.")
         return
-    n_selected = analysis.count(s, sel)["n_cases"]
-    res = analysis.time_to_onset(s, sel)
+    n_selected = cached.call(analysis.count, s, sel)["n_cases"]
+    res = cached.call(analysis.time_to_onset, s, sel)
     lines = onset_text.describe(res["days"]["onset_days"], n_selected, res)
     if res["n"] == 0:
         st.info(lines[0])
@@ -32,11 +32,14 @@ def body(p: page.Page) -> None:
     for line in lines:
         st.markdown(line)
     cap = p.caption()
-    fig = charts.onset_histogram(res["days"]["onset_days"], cap, p.synthetic)
+    fig = cached.figure(charts.onset_histogram, res["days"]["onset_days"], cap, p.synthetic)
     st.plotly_chart(fig, width="stretch", key="chart-onset")
     downloads.chart(fig, "time to onset", "onset")
     downloads.table(res["days"], "time to onset", cap, p.synthetic, "onset-table")
-    signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
+    p.view["compare"] = st.toggle("Compare with another onset distribution",
+                                  key=state.seed("compare", p.view["compare"]))
+    if p.view["compare"]:  # drawn on request: it computes on every rerun
+        signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
 
 
 page.run("onset", "Time to onset", body)

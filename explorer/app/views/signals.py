@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import downloads, fmt, page, signal_panels, state
+from explorer.app import cached, downloads, fmt, page, signal_panels, state
 from explorer.app.signal_tables import cautions, cells_table, export_row, measures_table
 from explorer.report import charts
 from explorer.stats import disproportionality
@@ -17,7 +17,7 @@ VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
 def pair(p: page.Page, sel, reference: str) -> None:
     with st.spinner("Computing…"):
-        r = analysis.signal(p.store, sel)
+        r = cached.call(analysis.signal, p.store, sel)
     st.table(cells_table(r, sel.exposure.title, sel.event.title, reference))
     st.caption("a: exposed cases with the event · b: exposed cases without it · c: reference cases with the event · "
                "d: reference cases without it. Counts are distinct current cases, not rates.")
@@ -37,7 +37,7 @@ def forest(p: page.Page, sel) -> None:
     if sel.event is None or len(sel.event.pts) < 2:
         st.info("A forest plot needs an event group (several PTs): choose one in the sidebar.")
         return
-    fr = analysis.forest(p.store, sel)
+    fr = cached.call(analysis.forest, p.store, sel)
     measures = ["ror", "prr"]
     v = p.view
     measure = st.radio("Measure", measures, horizontal=True, format_func=str.upper,
@@ -45,7 +45,7 @@ def forest(p: page.Page, sel) -> None:
     v["measure"] = measure
     cap = p.caption()
     if fr[measure].notna().any():
-        fig = charts.forest(fr, cap, p.synthetic, measure)
+        fig = cached.figure(charts.forest, fr, cap, p.synthetic, measure)
         st.plotly_chart(fig, width="stretch", key="chart-forest")
         downloads.chart(fig, "forest plot", "forest")
     else:
@@ -88,18 +88,19 @@ def screen(p: page.Page, sel) -> None:
     c1, c2, c3 = st.columns(3)
     ranks = list(analysis.RANKINGS)
     rank = c1.selectbox("Rank by", ranks, key=state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05"),
-                        format_func=lambda r: RANK_LABELS.get(r, r))
+                        format_func=lambda k: RANK_LABELS.get(k, k))
     min_a = c2.number_input("At least this many cases (a)", 1, 1000,
                             key=state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
     search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
     v.update(rank=rank, min_a=int(min_a), search=search)
     with st.spinner("Screening every PT…"):
-        table = analysis.screen_events(p.store, replace(sel, event=None), rank)
+        table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank)
     if table.empty:
         st.info("No PT is reported with this exposure in the selection.")
         return
     table = _with_group_intervals(table, p.store.prior())
-    table = table.sort_values([analysis.RANKINGS[rank], "a"], ascending=False, na_position="last")
+    if analysis.RANKINGS[rank] in table.columns:  # group rows' intervals filled in: rank again
+        table = table.sort_values([analysis.RANKINGS[rank], "a"], ascending=False, na_position="last")
     table = table[table["a"] >= min_a]
     if search:
         table = table[table["pt"].str.contains(search, case=False, na=False, regex=False)]
@@ -144,7 +145,12 @@ def body(p: page.Page) -> None:
         forest(p, sel)
     else:
         screen(p, sel)
-    signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
+    # issue 15's review panels (crude beside adjusted, over time, unmasking) compute on every rerun, expanded or not:
+    # drawn on request, so a filter change does not wait for them
+    v["review"] = st.toggle("Review methods: stratified measures, over time, unmasking",
+                            key=state.seed("review", v["review"]))
+    if v["review"]:
+        signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
 
 
 page.run("signals", "Signals", body)

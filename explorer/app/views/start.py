@@ -20,7 +20,8 @@ def body(p: page.Page) -> None:
     target = st.session_state.pop("_go", None)
     if target:
         st.switch_page(f"views/{target}.py")
-    st.markdown("**FAERS signal explorer.** Counts of **FAERS** reports, deduplicated to one current version per case. Spontaneous reports "  # noqa: E501
+    st.markdown("**FAERS signal explorer.** Counts of **FAERS** reports, deduplicated to one current version per "
+                "case. Spontaneous reports "
                 "have no denominator: the counts are not rates, and disproportionality suggests hypotheses, not "
                 "causes.")
     defs = p.store.definitions

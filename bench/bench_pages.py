@@ -1,0 +1,137 @@
+"""Benchmark: filter change -> page rendered, on every page of the dashboard, in a real browser (Debian's Chromium).
+
+For each page it opens the page with the `esi` preset and the spinal cord ischaemia group, then toggles a sidebar
+filter (serious cases only) RUNS times, timing in the page's own clock from the click to the moment Streamlit
+reports the script idle with the page redrawn (as bench_browser.py does for Explore). The server runs in its own
+process group and is ended with it.
+
+Usage: python bench/bench_pages.py --db PATH [--label pages-demo] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_browser import ARGS, IDLE  # noqa: E402
+from bench.common import REPO, save  # noqa: E402
+
+QUERY = "exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia"
+# as bench_browser.py's, but a rerun served from the cache can go running -> notRunning within one task: the
+# records' old values show that it ran even when the observer first looks after it has finished
+OBSERVE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window._seen_running = false;
+  document.addEventListener('click', () => { window._clicked = performance.now(); window._seen_running = false; },
+                            true);
+  new MutationObserver((records) => {
+    for (const r of records) if (r.oldValue === 'running') window._seen_running = true;
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') window._seen_running = true;
+    if (state === 'notRunning' && window._seen_running && window._clicked !== null) window._idle = performance.now();
+  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+}"""
+PAGES = (("explore", ""), ("signals", "&tab=pair"), ("signals", "&tab=forest"), ("signals", "&tab=screen"),
+         ("cases", ""), ("onset", ""), ("overview", ""), ("sql", ""))
+
+
+def idle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_timeout(200)
+    page.wait_for_selector(IDLE, timeout=120_000)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--label", default="pages-demo")
+    ap.add_argument("--runs", type=int, default=10)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    con = duckdb.connect(args.db, read_only=True)
+    current_cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    con.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app" / "main.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
+         "false", "--server.fileWatcherType", "none"],
+        env={**os.environ, "EXPLORER_DB": str(Path(args.db).resolve())}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    results = {}
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name, extra in PAGES:
+                label = name + (f" ({extra.split('=')[1]})" if extra else "")
+                t = time.perf_counter()
+                page.goto(f"{url}/{name}?{QUERY}{extra}")
+                idle(page)
+                first = time.perf_counter() - t
+                box = page.get_by_text("Serious cases only").first
+                if name not in ("overview", "sql"):
+                    box.wait_for(timeout=120_000)
+                else:  # a page without the selection's filters: a reload instead
+                    times = []
+                    for _ in range(max(3, args.runs // 2)):
+                        t = time.perf_counter()
+                        page.reload()
+                        idle(page)
+                        times.append(time.perf_counter() - t)
+                    results[f"{label}: reload (no filters here)"] = {
+                        "p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
+                        "runs": len(times), "first_load_s": first, "cold": times[0], "errors": 0}
+                    print(label, results[f"{label}: reload (no filters here)"], flush=True)
+                    continue
+                page.evaluate(OBSERVE)
+                times = []
+                for _ in range(args.runs):
+                    page.evaluate("() => { window._clicked = null; window._idle = null; }")
+                    box.click()
+                    page.wait_for_function("() => window._clicked !== null && window._idle !== null",
+                                           timeout=120_000)
+                    idle(page)
+                    times.append(page.evaluate("() => (window._idle - window._clicked) / 1000"))
+                errors = page.locator('[data-testid="stException"], [data-testid="stAlert"] .stError').count()
+                # the toggle alternates two selections: the first two changes compute, later ones may come from
+                # the per-selection cache (explorer/app/cached.py); "cold" is the slower of the first two
+                results[label] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
+                                  "runs": len(times), "first_load_s": first, "cold": max(times[:2]),
+                                  "errors": errors}
+                print(label, results[label], flush=True)
+            browser.close()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+    save(args.label, {"db": args.db, "current_cases": current_cases, "pages": results})
+
+
+if __name__ == "__main__":
+    main()
