@@ -32,7 +32,10 @@ class Store:
 
     @classmethod
     def open(cls, db_path: str | Path, definitions: Definitions | None = None) -> Store:
-        return cls(query.connect(db_path), Path(db_path), definitions or load_definitions())
+        from explorer.meddra.lookup import resolve_definitions  # event groups by SMQ/HLT/SOC -> this store's PTs
+
+        con = query.connect(db_path)
+        return cls(con, Path(db_path), resolve_definitions(con, definitions or load_definitions(), db_path))
 
     def close(self) -> None:
         self.con.close()

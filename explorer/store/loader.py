@@ -369,3 +369,35 @@ def _flow(db_path: Path) -> list[tuple[str, int, str]]:
         return [tuple(r) for r in rows]
     finally:
         con.close()
+
+
+@contextmanager
+def building(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private copy of an existing store to write into, swapped over it when the block ends without error.
+
+    The same guarantees as a load: the writer lock is held throughout, the live file is never written, and an error
+    (or an interrupt) inside the block removes the copy and leaves the store as it was.
+
+    Raises:
+        InputError: no store at ``db_path``.
+        DatabaseLockedError: another process holds the database for writing.
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise InputError(db_path, "no database here; load FAERS quarters first (python -m explorer load ...)")
+    with _writer_lock(db_path):
+        _existing_loads(db_path)  # a store, and no other writer holds it
+        build = db_path.with_name(f".{db_path.name}.build-{os.getpid()}")
+        try:
+            shutil.copyfile(db_path, build)
+            con = connect_for_build(build)
+            try:
+                yield con
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            os.replace(build, db_path)
+        finally:
+            for leftover in (build, build.with_name(build.name + ".wal")):
+                if leftover.exists():
+                    leftover.unlink()
