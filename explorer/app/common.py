@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
+from explorer.app import meddra_picker
 from explorer.definitions import EventGroup, ingredient_exposure, single_pt
 from explorer.errors import ExplorerError
 from explorer.report import charts, export
@@ -131,6 +132,7 @@ def sidebar_selection(s: analysis.Store, need_exposure: bool = True) -> Selectio
     elif pts:
         event = EventGroup("pts:" + "|".join(pts), ", ".join(pts), tuple(pts))
     params.update(event_group="" if gsel == "(none)" else gsel, pts=",".join(pts))
+    event = meddra_picker.event(s, event, params)  # SMQ / HLT / SOC terms, when the store holds MedDRA
 
     sb.header("Filters")
     years = sb.slider("Year received", 1990, date.today().year,

@@ -18,8 +18,8 @@ from explorer.meddra.mapping import current_version
 
 LEVELS = ("smq", "soc", "hlgt", "hlt")
 SCOPES = ("narrow", "broad")
-ALGORITHMIC_NOTE = ("algorithmic SMQ: used by its narrow/broad term lists only (the algorithm that combines its term "
-                    "categories is not applied)")
+ALGORITHMIC_NOTE = ("is an algorithmic SMQ, used here by its narrow/broad term lists only (the algorithm that "
+                    "combines its term categories is not applied)")
 
 
 class MeddraMissingError(ExplorerError):
@@ -91,7 +91,7 @@ def hierarchy_pts(con, level: str, name: str) -> tuple[str, ...]:
     Raises:
         MeddraTermError: no such term at that level.
     """
-    pts = tuple(query.run(con, "meddra_hierarchy_pts", level=level, name=name)["pt"])
+    pts = tuple(query.run(con, "meddra_hierarchy_pts", level=level, term=name)["pt"])
     if not pts:
         raise MeddraTermError(f"no {level.upper()} {name!r} in {version_label(con)} (python -m explorer meddra list "
                               f"{level} shows them)")
@@ -106,7 +106,7 @@ def resolve_terms(con, terms: MeddraTerms) -> tuple[tuple[str, ...], list[str]]:
         name, found, algorithmic = smq_pts(con, smq, scope)
         pts.extend(found)
         if algorithmic:
-            notes.append(f"{name}: {ALGORITHMIC_NOTE}")
+            notes.append(f"{name} {ALGORITHMIC_NOTE}")
     for level, names in (("hlt", terms.hlts), ("hlgt", terms.hlgts), ("soc", terms.socs)):
         for name in names:
             pts.extend(hierarchy_pts(con, level, name))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import common
+from explorer.app import common, meddra_picker
 
 s = common.store()
 st.title("Cases")
@@ -45,6 +45,7 @@ if caseid:
     st.dataframe(parts["drugs"], hide_index=True, width="stretch")
     st.markdown("**Reactions, outcomes, report sources**")
     st.dataframe(parts["reactions"], hide_index=True, width="stretch")
+    meddra_picker.case_reactions(s, caseid)  # reported term -> current MedDRA PT, primary SOC (when imported)
     st.markdown("**Versions FDA published** (rank 1 is current)")
     st.dataframe(parts["versions"], hide_index=True, width="stretch")
     if len(parts["duplicates"]):
