@@ -176,7 +176,8 @@ def run(db: Path, runs: int, keep: Path | None) -> dict:
     def med(key: str) -> float:
         return statistics.median(r["seconds"][key] for r in results)
 
-    return {"db": str(db), "current_cases": current_cases, "reaction_rows": reaction_rows, "raw_reac_rows": raw_rows,
+    return {"db": f"`{db.name}`", "current_cases": current_cases, "reaction_rows": reaction_rows,
+            "raw_reac_rows": raw_rows,
             "counts": counts, "dist_mb": round(dist_mb, 1), "generated_s": generated_s, "runs": runs,
             "read_s": med("read"), "insert_s": med("import"), "remap_s": med("remap"), "total_s": med("total"),
             "wall_s": statistics.median(r["wall"] for r in results),
@@ -198,7 +199,7 @@ def section(r: dict) -> list[str]:
         f"An invented distribution of MedDRA's size in the MSSO's ASCII layout ({c['llt']:,} LLTs, {c['pt']:,} PTs, "
         f"{c['hlt']:,} HLTs, {c['hlgt']:,} HLGTs, {c['soc']} SOCs, {c['smq']} SMQs with {c['smq_content_rows']:,} "
         f"content rows, {c['mdhier_rows']:,} hierarchy rows; {r['dist_mb']:.1f} MB; generated in "
-        f"{r['generated_s']:.1f} s), imported into a copy of `{Path(r['db']).name}` ({r['current_cases']:,} current "
+        f"{r['generated_s']:.1f} s), imported into a copy of {r['db']} ({r['current_cases']:,} current "
         f"cases, {r['reaction_rows']:,} reaction rows from {r['raw_reac_rows']:,} raw REAC rows), each run in a fresh "
         f"process; median of {r['runs']}. Mapping: {mapping}.",
         "",
@@ -208,15 +209,18 @@ def section(r: dict) -> list[str]:
         f"{r['read_s']:.1f} s, insert {r['insert_s']:.1f} s) | < {TARGETS['import']:.0f} s: "
         f"{'met' if imp < TARGETS['import'] else 'NOT met'} |",
         f"| remap every reaction row to the current PTs, rebuild the PT index, vocabulary, probable duplicates, pair "
-        f"counts and every pair's scores (prior refitted) | {r['remap_s']:.1f} s | < {TARGETS['remap']:.0f} s "
-        f"(at full scale): {'met here' if r['remap_s'] < TARGETS['remap'] else 'NOT met here'} |",
+        f"counts and every pair's scores (prior refitted) | {r['remap_s']:.1f} s on this database | "
+        f"< {TARGETS['remap']:.0f} s at full scale: not measured (see below) |",
         f"| the whole `meddra import` (with the copy, the checkpoint and the swap) | {r['total_s']:.1f} s; process "
         f"{r['wall_s']:.1f} s, peak {r['peak_mb']:,.0f} MB | |",
         "",
         "The remap was measured on this database only: the full-scale database (about 21 million current cases) is not "
         "on this machine for this run, and no full-scale figure is extrapolated from it. The import's cost does not "
         "depend on the database; the remap's grows with the reaction rows (the reactions table, its index, the pair "
-        "counts and the scores are rebuilt), so the < 60 s target at full scale stays to be measured there.",
+        "counts and the scores are rebuilt; the prior fit alone took 16 s of the full-scale load), and the whole "
+        "command also copies the database file before it swaps it in (10.5 GB at full scale), as a load does; the "
+        "< 60 s remap target at full scale stays to be measured there (`python bench/bench_meddra.py --db "
+        "data/faers.duckdb`).",
         "",
     ]
 
@@ -241,8 +245,11 @@ def main() -> None:
     parser.add_argument("--db", help="the database to remap (default: the demo data, loaded into a temporary file)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="keep the generated distribution in this folder")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the section from bench/results/meddra.json")
     args = parser.parse_args()
-    if args.db:
+    if args.report_only:
+        r = json.loads((RESULTS / "meddra.json").read_text())
+    elif args.db:
         r = run(Path(args.db), args.runs, args.keep)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-meddra-demo-") as tmp:
@@ -251,8 +258,9 @@ def main() -> None:
             db = Path(tmp) / "demo.duckdb"
             load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
             r = run(db, args.runs, args.keep)
-            r["db"] = "demo.duckdb (the shipped demo data)"
-    save("meddra", r)
+            r["db"] = "the shipped demo database"
+    if not args.report_only:
+        save("meddra", r)
     write_section(r)
     print("\n".join(section(r)))
 
