@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from explorer import onset, query
+from explorer import onset, query, stats
 from explorer.definitions import Definitions, load_definitions, single_pt
 from explorer.selection import Selection, bind, ensure_population_count
 from explorer.stats import Prior, Thresholds, disproportionality
+from explorer.timeline import TimelineEvent, load_timeline
 
 LISTING_SORTS = ("received_date", "event_date", "age_years", "caseid")
 DEFAULT_THRESHOLDS = Thresholds()
@@ -30,12 +31,14 @@ class Store:
     path: Path
     definitions: Definitions
 
-    @classmethod
-    def open(cls, db_path: str | Path, definitions: Definitions | None = None) -> Store:
+    def __post_init__(self) -> None:
         from explorer.meddra.lookup import resolve_definitions  # event groups by SMQ/HLT/SOC -> this store's PTs
 
-        con = query.connect(db_path)
-        return cls(con, Path(db_path), resolve_definitions(con, definitions or load_definitions(), db_path))
+        self.definitions = resolve_definitions(self.con, self.definitions, self.path)
+
+    @classmethod
+    def open(cls, db_path: str | Path, definitions: Definitions | None = None) -> Store:
+        return cls(query.connect(db_path), Path(db_path), definitions or load_definitions())
 
     def close(self) -> None:
         self.con.close()
@@ -142,14 +145,39 @@ def time_to_onset(store: Store, selection: Selection) -> dict:
     return {"days": days, **onset.summarize(days["onset_days"].tolist())}
 
 
-def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> dict:
-    """The 2x2 cells of the selection and every disproportionality measure, with the database's EBGM prior."""
+def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+           stratify: tuple[str, ...] = (), exclude: Background | None = None) -> dict:
+    """The 2x2 cells of the selection and every disproportionality measure, with the database's EBGM prior.
+
+    Args:
+        store: the open store.
+        selection: exposure, event, comparator and filters.
+        thresholds: signal thresholds.
+        stratify: keys of :data:`STRATA` to stratify by: adds ``ror_mh`` (with ``ror_mh_lower``/``ror_mh_upper``,
+            95%), ``expected_stratified``, ``ic_stratified`` (IC025/IC975) and ``ebgm_stratified`` (EB05/EB95).
+        exclude: cases left out of the reference group (unmasking; see :func:`background_exclusion`).
+
+    Returns:
+        the measures, ``prior_source`` (what the EBGM prior was fitted on) and, when stratified, ``strata``.
+    """
     bind(store.con, selection, store.definitions)
-    ensure_population_count(store.con)
-    cells = _scalar_row(store.run("signal_cells"))
-    m = disproportionality([cells["a"]], [cells["b"]], [cells["c"]], [cells["d"]], store.prior(),
-                           thresholds=thresholds)
-    return _measures(m, 0)
+    prior = store.prior()
+    stratify = parse_strata(stratify)
+    if not stratify and exclude is None:
+        ensure_population_count(store.con)
+        cells = _scalar_row(store.run("signal_cells"))
+        m = disproportionality([cells["a"]], [cells["b"]], [cells["c"]], [cells["d"]], prior, thresholds=thresholds)
+        out = _measures(m, 0)
+    else:
+        frame = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        scored = _score_strata(frame, [], prior, thresholds, stratified=bool(stratify))
+        out = _measures({k: scored[k].to_numpy() for k in scored.columns}, 0)
+        if stratify:
+            out["strata"] = list(stratify)
+    out["prior_source"] = PRIOR_WHOLE_DB if prior is not None else None
+    if exclude is not None:
+        out["excluded_from_background"] = exclude.label
+    return out
 
 
 def _measures(m: dict, i: int) -> dict:
@@ -158,7 +186,7 @@ def _measures(m: dict, i: int) -> dict:
         v = values[i]
         if isinstance(v, (np.bool_, bool)):
             out[key] = bool(v)
-        elif key in ("a", "b", "c", "d", "n"):
+        elif key in ("a", "b", "c", "d", "n", "n_strata"):
             out[key] = int(v)
         else:
             out[key] = None if math.isnan(float(v)) else float(v)
@@ -167,15 +195,217 @@ def _measures(m: dict, i: int) -> dict:
     return out
 
 
-def forest(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
-    """One row per PT of the selection's event group: cells and measures (for a forest plot)."""
+def forest(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+           stratify: tuple[str, ...] = (), exclude: Background | None = None) -> pd.DataFrame:
+    """One row per PT of the selection's event group: cells and measures (for a forest plot), crude and, with
+    ``stratify``, adjusted (see :func:`signal`)."""
     if selection.event is None:
         raise query.QueryError("a forest plot needs an event group")
     rows = []
     for pt in selection.event.pts:
-        s = signal(store, replace(selection, event=single_pt(pt)), thresholds)
+        s = signal(store, replace(selection, event=single_pt(pt)), thresholds, stratify, exclude)
         rows.append({"pt": pt, **s})
     return pd.DataFrame(rows)
+
+
+# ---- stratification, unmasking, multiplicity, the prior a table is scored with -------------------------------------
+
+STRATA = ("age_band", "sex", "year")
+PERIODS = ("quarter", "year")
+PRIOR_WHOLE_DB = "whole database ingredient × PT pairs"
+PRIOR_REFIT = "refitted on this screening table"
+MIN_REFIT_PAIRS = 500  # fewest pairs with a case for a screening table's own prior fit
+MEASURE_COLUMNS = ("expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror", "ror_lower",
+                   "ror_upper", "ror_signal", "ic", "ic025", "ic975", "ic_signal", "ebgm", "eb05", "eb95",
+                   "ebgm_signal")
+STRATIFIED_COLUMNS = ("expected_stratified", "ror_mh", "ror_mh_lower", "ror_mh_upper", "ic_stratified",
+                      "ic025_stratified", "ic975_stratified", "ebgm_stratified", "eb05_stratified",
+                      "eb95_stratified", "ebgm_stratified_signal", "n_strata")
+
+
+def parse_strata(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """Stratification keys from ``age_band,sex,year`` (any subset, any order; returned in :data:`STRATA` order).
+
+    Raises:
+        QueryError: an unknown key.
+    """
+    if not value:
+        return ()
+    keys = [k.strip().lower() for k in (value.split(",") if isinstance(value, str) else value) if k.strip()]
+    unknown = [k for k in keys if k not in STRATA]
+    if unknown:
+        raise query.QueryError(f"cannot stratify by {unknown[0]!r}; choose from {', '.join(STRATA)}")
+    return tuple(k for k in STRATA if k in keys)
+
+
+@dataclass(frozen=True)
+class Background:
+    """Cases left out of the reference group (unmasking): those with one of these ingredients (in the exposure's
+    roles) or one of these PTs."""
+
+    label: str
+    ingredients: tuple[str, ...] = ()
+    pts: tuple[str, ...] = ()
+
+
+def background_exclusion(store: Store, name: str) -> Background:
+    """What ``--exclude-from-background NAME`` leaves out of the reference group.
+
+    NAME is a named event group (its PTs), a named exposure (its ingredients), a loaded ingredient, or a loaded PT,
+    looked up in that order.
+
+    Raises:
+        QueryError: the name is none of these.
+    """
+    text = name.strip()
+    defs = store.definitions
+    if text in defs.events:
+        group = defs.events[text]
+        return Background(f"event group {text}", pts=tuple(p.lower() for p in group.pts))
+    if text in defs.exposures and defs.exposures[text].ingredients:
+        return Background(f"exposure {text}", ingredients=defs.exposures[text].ingredients)
+    key = text.lower()
+    found = store.run("vocab_lookup", key=key)
+    kinds = set(found["kind"]) if len(found) else set()
+    if "ingredient" in kinds:
+        return Background(f"ingredient {key}", ingredients=(key,))
+    if "pt" in kinds:
+        return Background(f"PT {text}", pts=(key,))
+    raise query.QueryError(f"{text!r} is not an event group, an exposure with ingredients, a loaded ingredient or a "
+                           "loaded PT; nothing to exclude from the background")
+
+
+def _mask_params(exclude: Background | None) -> dict:
+    return {"mask_ings": list(exclude.ingredients) if exclude else [],
+            "mask_pts": list(exclude.pts) if exclude else []}
+
+
+def _score_strata(frame: pd.DataFrame, keys: list[str], prior: Prior | None, thresholds: Thresholds,
+                  stratified: bool, prior_stratified: Prior | None = None) -> pd.DataFrame:
+    """Score per-stratum cells: one row per value of ``keys`` (one row when ``keys`` is empty).
+
+    The crude cells are the sums over the strata; with ``stratified``, the Mantel-Haenszel ROR, the stratified
+    expected count and the IC and EBGM computed from it are added (EBGM with ``prior_stratified``, else ``prior``).
+    """
+    cells = frame[["a", "b", "c", "d"]].to_numpy(dtype=float)
+    if keys:
+        grouped = frame.groupby(keys, sort=True, dropna=False)
+        group = grouped.ngroup().to_numpy()
+        out = grouped.size().reset_index()[keys]
+    else:
+        group = np.zeros(len(frame), dtype=int)
+        out = pd.DataFrame(index=[0])
+    if len(frame) == 0:  # no case at all: one empty 2x2
+        cells, group = np.zeros((1, 4)), np.zeros(1, dtype=int)
+        out = pd.DataFrame(index=[0]) if not keys else out
+    st = stats.stratified(cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3], group)
+    m = disproportionality(st["a"], st["b"], st["c"], st["d"], prior, thresholds=thresholds)
+    out = out.reset_index(drop=True)
+    for key in ("a", "b", "c", "d", "n", *MEASURE_COLUMNS):
+        if key in m:
+            out[key] = m[key]
+    if stratified:
+        e = st["expected_stratified"]
+        out["expected_stratified"] = e
+        out["ror_mh"], out["ror_mh_lower"], out["ror_mh_upper"] = st["ror_mh"], st["ror_mh_lower"], st["ror_mh_upper"]
+        ic = stats.information_component(st["a"], e)
+        out["ic_stratified"], out["ic025_stratified"], out["ic975_stratified"] = ic["ic"], ic["ic025"], ic["ic975"]
+        p = prior_stratified or prior
+        if p is not None:
+            eb = stats.ebgm(st["a"], e, p)
+            out["ebgm_stratified"], out["eb05_stratified"], out["eb95_stratified"] = eb["ebgm"], eb["eb05"], eb["eb95"]
+            out["ebgm_stratified_signal"] = eb["eb05"] >= thresholds.eb05
+        out["n_strata"] = st["n_strata"]
+    return out
+
+
+def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool) -> tuple[Prior | None, str | None]:
+    """The prior to score a screening table with: refitted on the table when it has at least MIN_REFIT_PAIRS pairs
+    with a case and the fit converges inside its parameter space, else the database's."""
+    db = store.prior()
+    if refit and int((np.asarray(a) >= 1).sum()) >= MIN_REFIT_PAIRS:
+        prior, report = stats.fit_prior(a, expected)
+        if report.get("converged"):
+            return prior, PRIOR_REFIT
+    return db, (PRIOR_WHOLE_DB if db is not None else None)
+
+
+def _multiplicity(frame: pd.DataFrame) -> pd.DataFrame:
+    """p- and Benjamini-Hochberg q-values over the rows of a screening table (the family: every row).
+
+    ``p_chi2``/``q_chi2``: the Yates-corrected chi-square test of the 2x2 (null PRR = ROR = 1, two-sided);
+    ``p_ic``/``q_ic``: the IC's normal approximation, one-sided (IC > 0).
+    """
+    frame["p_chi2"] = stats.chi2_pvalue(frame["chi2_yates"].to_numpy(dtype=float))
+    frame["q_chi2"] = stats.bh_qvalues(frame["p_chi2"].to_numpy())
+    frame["p_ic"] = stats.ic_pvalue(frame["a"].to_numpy(dtype=float), frame["expected"].fillna(0).to_numpy(float))
+    frame["q_ic"] = stats.bh_qvalues(frame["p_ic"].to_numpy())
+    return frame
+
+
+RANKINGS = {"eb05": "eb05", "ic025": "ic025", "ror_lower": "ror_lower", "prr": "prr", "q_chi2": "q_chi2",
+            "eb05_stratified": "eb05_stratified", "ror_mh_lower": "ror_mh_lower"}
+
+
+def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
+                  thresholds: Thresholds = DEFAULT_THRESHOLDS, stratify: tuple[str, ...] = (),
+                  exclude: Background | None = None, refit_prior: bool = True) -> pd.DataFrame:
+    """For the exposure: every PT and every event group reported with it, with cells and measures, ranked.
+
+    Each row has its intervals (PT and group rows alike), p- and BH q-values (:func:`_multiplicity`) and
+    ``prior_source``. With ``stratify``, the adjusted measures of :func:`signal` too. ``frame.attrs`` holds
+    ``n_tested`` (the rows of the BH family), ``prior_source`` and ``strata``.
+    """
+    stratify = parse_strata(stratify)
+    bind(store.con, selection, store.definitions)
+    cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
+    if cells.empty:
+        return pd.DataFrame()
+    names = cells.groupby("pt_key")["pt"].first()
+    groups = []
+    for name, group in store.definitions.events.items():
+        bind(store.con, replace(selection, event=group), store.definitions)
+        g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
+            continue
+        g["pt_key"] = f"group:{name}"
+        groups.append(g[["pt_key", "a", "b", "c", "d"]])
+        names[f"group:{name}"] = f"[group] {group.title}"
+    frame = pd.concat([cells[["pt_key", "a", "b", "c", "d"]], *groups], ignore_index=True)
+    # the prior is fitted on the PT rows (each PT once), then applied to every row
+    pt_rows = _score_strata(cells, ["pt_key"], None, thresholds, stratified=bool(stratify))
+    prior, source = _table_prior(store, pt_rows["a"].to_numpy(float), pt_rows["expected"].to_numpy(float),
+                                 refit_prior)
+    prior_s = None
+    if stratify:
+        prior_s, source_s = _table_prior(store, pt_rows["a"].to_numpy(float),
+                                         pt_rows["expected_stratified"].to_numpy(float), refit_prior)
+    scored = _score_strata(frame, ["pt_key"], prior, thresholds, stratified=bool(stratify), prior_stratified=prior_s)
+    scored = scored.drop(columns=["n_strata"], errors="ignore")  # PT rows list only the strata where the PT has cases
+    scored.insert(1, "pt", scored["pt_key"].map(names))
+    scored["prior_source"] = source
+    if stratify:
+        scored["prior_source_stratified"] = source_s
+    scored = _multiplicity(scored)
+    ranked = _ranked(scored, rank_by)
+    ranked.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=list(stratify))
+    return ranked
+
+
+def screen_ingredients(store: Store, selection: Selection, rank_by: str = "eb05",
+                       thresholds: Thresholds = DEFAULT_THRESHOLDS, refit_prior: bool = True) -> pd.DataFrame:
+    """For the event: every ingredient (in the exposure's roles) reported with it, ranked; p- and BH q-values and
+    ``prior_source`` as in :func:`screen_events` (unstratified)."""
+    frame = store.run("screen_ingredients", selection)
+    if frame.empty:
+        return frame
+    e = stats.cells_expected(frame["a"], frame["b"], frame["c"], frame["d"])
+    prior, source = _table_prior(store, frame["a"].to_numpy(float), e, refit_prior)
+    scored = _multiplicity(_scored(frame, prior, thresholds))
+    scored["prior_source"] = source
+    ranked = _ranked(scored, rank_by)
+    ranked.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=[])
+    return ranked
 
 
 def _scored(frame: pd.DataFrame, prior: Prior | None, thresholds: Thresholds) -> pd.DataFrame:
@@ -183,38 +413,143 @@ def _scored(frame: pd.DataFrame, prior: Prior | None, thresholds: Thresholds) ->
         return frame
     m = disproportionality(frame["a"], frame["b"], frame["c"], frame["d"], prior, thresholds=thresholds)
     scored = frame.copy()
-    for key in ("expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror", "ror_lower", "ror_upper",
-                "ror_signal", "ic", "ic025", "ic975", "ic_signal", "ebgm", "eb05", "eb95", "ebgm_signal"):
+    for key in MEASURE_COLUMNS:
         if key in m:
             scored[key] = m[key]
     return scored
 
 
-RANKINGS = {"eb05": "eb05", "ic025": "ic025", "ror_lower": "ror_lower", "prr": "prr"}
-
-
-def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
-                  thresholds: Thresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
-    """For the exposure: every PT reported with it, and every event group, with cells and measures, ranked."""
-    frame = store.run("screen_events", selection)
-    scored = _scored(frame, store.prior(), thresholds)
-    if scored.empty:
-        return scored
-    groups = []
-    for name, group in store.definitions.events.items():
-        s = signal(store, replace(selection, event=group), thresholds)
-        groups.append({"pt_key": f"group:{name}", "pt": f"[group] {group.title}",
-                       **{k: v for k, v in s.items() if not k.endswith("_ci")}})
-    return _ranked(pd.concat([scored, pd.DataFrame(groups)], ignore_index=True), rank_by)
-
-
-def screen_ingredients(store: Store, selection: Selection, rank_by: str = "eb05",
-                       thresholds: Thresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
-    """For the event: every ingredient (in the exposure's roles) reported with it, ranked."""
-    scored = _scored(store.run("screen_ingredients", selection), store.prior(), thresholds)
-    return scored if scored.empty else _ranked(scored, rank_by)
-
-
 def _ranked(frame: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     key = RANKINGS.get(rank_by, "eb05")
-    return frame.sort_values([key, "a"], ascending=False, na_position="last").reset_index(drop=True)
+    if key not in frame.columns:
+        raise query.QueryError(f"cannot rank by {rank_by!r} here (it needs --stratify or a prior)")
+    ascending = key.startswith("q_")
+    return frame.sort_values([key, "a"], ascending=[ascending, False], na_position="last").reset_index(drop=True)
+
+
+# ---- over time ------------------------------------------------------------------------------------------------------
+
+def over_time(store: Store, selection: Selection, period: str = "quarter", cumulative: bool = False,
+              thresholds: Thresholds = DEFAULT_THRESHOLDS, stratify: tuple[str, ...] = (),
+              exclude: Background | None = None) -> pd.DataFrame:
+    """One row per period received (FDA's initial receipt date): ``period``, ``a, b, c, d``, PRR, ROR (95% CI),
+    IC (IC025/IC975) and, with ``stratify``, the Mantel-Haenszel ROR.
+
+    Periods run from the first to the last with a case of the population; a period without cases has zero cells.
+    With ``cumulative`` each row counts every case received up to the end of its period. Cases without a received
+    date are left out; ``frame.attrs['n_undated']`` says how many.
+
+    Raises:
+        QueryError: an unknown period.
+    """
+    if period not in PERIODS:
+        raise query.QueryError(f"--over takes {' or '.join(PERIODS)}, not {period!r}")
+    stratify = parse_strata(stratify)
+    bind(store.con, selection, store.definitions)
+    frame = store.run("signal_strata", strata=list(stratify), period=period, **_mask_params(exclude))
+    undated = frame[frame["period"].isna()]
+    frame = frame[frame["period"].notna()]
+    n_undated = int(undated[["a", "b", "c", "d"]].to_numpy().sum())
+    if frame.empty:
+        out = pd.DataFrame(columns=["period", "a", "b", "c", "d"])
+        out.attrs.update(n_undated=n_undated, cumulative=cumulative, period=period)
+        return out
+    freq = "Q" if period == "quarter" else "Y"
+    span = pd.period_range(pd.Period(frame["period"].min(), freq=freq), pd.Period(frame["period"].max(), freq=freq))
+    periods = [str(p) for p in span]
+    frame = frame.copy()
+    frame["_stratum"] = ["|".join("-" if v is None or v != v else str(v) for v in row)
+                         for row in frame[list(STRATA)].itertuples(index=False)]
+    wide = frame.pivot_table(index="period", columns="_stratum", values=["a", "b", "c", "d"], aggfunc="sum",
+                             fill_value=0).reindex(periods, fill_value=0)
+    if cumulative:
+        wide = wide.cumsum()
+    long = wide.stack("_stratum", future_stack=True).reset_index()
+    out = _score_strata(long, ["period"], None, thresholds, stratified=bool(stratify))
+    keep = ["period", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
+            "ror_upper", "ic", "ic025", "ic975"]
+    if stratify:
+        keep += ["expected_stratified", "ror_mh", "ror_mh_lower", "ror_mh_upper"]
+    out = out[keep]
+    for col in ("a", "b", "c", "d"):
+        out[col] = out[col].astype(int)
+    out.attrs.update(n_undated=n_undated, cumulative=cumulative, period=period, strata=list(stratify))
+    return out
+
+
+def timeline_events(store: Store) -> list[TimelineEvent]:
+    """The dated events of the definitions folder's ``timeline.toml`` (marked on over-time charts)."""
+    return load_timeline(store.definitions.folder / "timeline.toml")
+
+
+# ---- unmasking --------------------------------------------------------------------------------------------------
+
+RATIO_MEASURES = ("prr", "ror", "ebgm", "eb05", "ror_mh", "ebgm_stratified", "eb05_stratified")
+DIFFERENCE_MEASURES = ("c", "d", "expected", "ic", "ic025", "ic_stratified", "expected_stratified")
+
+
+def unmasking(store: Store, selection: Selection, exclude: Background,
+              thresholds: Thresholds = DEFAULT_THRESHOLDS, stratify: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Each measure with the whole reference group and without the masking drug's or event's cases.
+
+    Returns:
+        one row per measure: ``measure``, ``all_reference``, ``without_masked``, ``change`` (the ratio
+        without/with for PRR, ROR, EBGM and EB05; the difference for counts, expected counts and IC) and
+        ``change_is`` ('ratio' or 'difference').
+    """
+    before = signal(store, selection, thresholds, stratify)
+    after = signal(store, selection, thresholds, stratify, exclude)
+    rows = []
+    for key in ("c", "d", "expected", "prr", "ror", "ic", "ic025", "ebgm", "eb05", *STRATIFIED_COLUMNS):
+        if key not in before or key not in after or key in ("ebgm_stratified_signal", "n_strata"):
+            continue
+        if key not in RATIO_MEASURES and key not in DIFFERENCE_MEASURES:
+            continue
+        x, y = before[key], after[key]
+        ratio = key in RATIO_MEASURES
+        if x is None or y is None:
+            change = None
+        elif ratio:
+            change = y / x if x else None
+        else:
+            change = y - x
+        rows.append({"measure": key, "all_reference": x, "without_masked": y, "change": change,
+                     "change_is": "ratio" if ratio else "difference"})
+    out = pd.DataFrame(rows)
+    out.attrs["excluded_from_background"] = exclude.label
+    return out
+
+
+# ---- time to onset compared ---------------------------------------------------------------------------------------
+
+ONSET_COMPARISONS = ("other-events", "comparator")
+
+
+def onset_comparison(store: Store, selection: Selection, against: str) -> dict:
+    """The selection's onset distribution beside another one, with the two-sample Kolmogorov-Smirnov and
+    Anderson-Darling tests (:func:`explorer.onset.compare`).
+
+    Args:
+        against: ``other-events`` (the exposure's cases without the event) or ``comparator`` (the comparator's
+            cases with the event, onset from the comparator drug's start).
+
+    Returns:
+        ``days`` and ``other_days`` (frames of caseid, onset_days), ``label``/``other_label`` and the tests.
+
+    Raises:
+        QueryError: an unknown comparison, or a selection that lacks what it needs.
+    """
+    if against not in ONSET_COMPARISONS:
+        raise query.QueryError(f"--compare-onset takes {' or '.join(ONSET_COMPARISONS)}, not {against!r}")
+    if selection.exposure is None or selection.event is None:
+        raise query.QueryError("comparing onsets needs an exposure and an event")
+    if against == "comparator" and selection.comparator is None:
+        raise query.QueryError("--compare-onset comparator needs --comparator")
+    days = store.run("onset_days", selection)
+    name = "onset_days_other_events" if against == "other-events" else "onset_days_comparator"
+    other = store.run(name, selection)
+    other_label = (f"{selection.exposure.title}, other events" if against == "other-events"
+                   else f"{selection.comparator.title}, {selection.event.title}")
+    return {"days": days, "other_days": other, "label": f"{selection.exposure.title}, {selection.event.title}",
+            "other_label": other_label, "against": against,
+            **onset.compare(days["onset_days"].tolist(), other["onset_days"].tolist())}

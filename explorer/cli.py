@@ -6,12 +6,13 @@ Thin commands over the library; the only place where errors become messages and 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from explorer import __version__
+from explorer import __version__, options
 from explorer.errors import ExplorerError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -263,6 +264,9 @@ def cmd_query(args) -> int:
             if what == "listing":
                 frame, total = analysis.listing(store, sel, args.sort, not args.ascending, args.limit, args.offset)
                 payload = {"total_cases": total, "offset": args.offset}
+            elif what == "onset" and args.compare_onset:
+                _emit_onset_comparison(args, store, analysis.onset_comparison(store, sel, args.compare_onset))
+                return 0
             elif what == "onset":
                 res = analysis.time_to_onset(store, sel)
                 frame = res.pop("days")
@@ -293,39 +297,109 @@ def cmd_signals(args) -> int:
         th = Thresholds(min_cases=args.min_cases)
         if _meddra_screen(args, store, sel, th):  # --screen --by soc|hlt
             return 0
-        if args.screen:
-            if sel.exposure is not None and sel.event is None:
-                frame = analysis.screen_events(store, sel, args.rank_by, th)
-            elif sel.event is not None:
-                frame = analysis.screen_ingredients(store, sel, args.rank_by, th)
-            else:
-                raise ExplorerError("--screen needs an exposure (to rank events) or an event (to rank ingredients)")
-            frame = frame.head(args.limit)
-            cols = [c for c in ("pt", "ingredient", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper",
-                                "ror", "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95")
-                    if c in frame.columns]
-            _emit(args, store, {"rows": frame[cols].to_dict(orient="records")} if args.format == "json" else {},
-                  frame[cols])
+        stratify = analysis.parse_strata(args.stratify)
+        exclude = (analysis.background_exclusion(store, args.exclude_from_background)
+                   if args.exclude_from_background else None)
+        if args.cumulative and not args.over:
+            raise ExplorerError("--cumulative goes with --over quarter|year")
+        if args.over:
+            _signals_over_time(args, store, sel, th, stratify, exclude)
+        elif args.screen:
+            _signals_screen(args, store, sel, th, stratify, exclude)
         elif args.forest:
-            frame = analysis.forest(store, sel, th)
+            frame = analysis.forest(store, sel, th, stratify, exclude)
             _emit(args, store, {"rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
         else:
             if sel.exposure is None or sel.event is None:
                 raise ExplorerError("signals needs an exposure (--exposure or --ingredient) and an event "
                                     "(--event-group or --event), or --screen")
-            s = analysis.signal(store, sel, th)
+            s = analysis.signal(store, sel, th, stratify, exclude)
             keys = ["a", "b", "c", "d", "expected", "prr", "prr_ci", "chi2_yates", "evans", "ror", "ror_ci",
-                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95"]
-            payload = {k: s.get(k) for k in keys}
+                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *(k for k in analysis.STRATIFIED_COLUMNS
+                                                                      if k in s), "strata", "prior_source",
+                    "excluded_from_background"]
+            payload = {k: s.get(k) for k in keys if k in s}
             payload["query_id"] = sel.query_id()
-            payload["note"] = "disproportionality is hypothesis-generating; counts are not incidence"
+            payload["note"] = ("disproportionality is hypothesis-generating; counts are not incidence; intervals "
+                               "are 95%")
             prior_note = store.prior_note()
             if prior_note:
                 payload["ebgm_prior_note"] = prior_note
+            change = analysis.unmasking(store, sel, exclude, th, stratify) if exclude is not None else None
+            if change is not None and args.format == "json":
+                payload["unmasking"] = change.to_dict(orient="records")
             _emit(args, store, payload)
+            if change is not None and args.format != "json":
+                print(f"\nUnmasking: reference group without the cases of {exclude.label} (change: ratio "
+                      "without/with for PRR, ROR, EBGM, EB05; difference for counts, expected and IC)")
+                print(_table(change) if args.format == "table" else change.to_csv(index=False))
         return 0
     finally:
         store.close()
+
+
+def _signals_over_time(args, store, sel, th, stratify, exclude) -> None:
+    from explorer import analysis
+
+    if sel.exposure is None or sel.event is None:
+        raise ExplorerError("--over needs an exposure and an event")
+    frame = analysis.over_time(store, sel, args.over, args.cumulative, th, stratify, exclude)
+    events = [{"title": e.title, "start": e.start, "end": e.end} for e in analysis.timeline_events(store)]
+    payload = {"period": args.over, "cumulative": args.cumulative, "strata": list(stratify),
+               "n_undated_cases": frame.attrs.get("n_undated", 0), "timeline": events, "query_id": sel.query_id(),
+               "note": "periods by FDA's initial receipt date; intervals are 95%; counts are not incidence"}
+    _emit(args, store, {**payload, "rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
+    if args.format == "table":
+        kind = "cumulative up to each period" if args.cumulative else "cases received in each period"
+        print(f"{kind}; {payload['n_undated_cases']:,} case(s) without a received date left out")
+        for e in events:
+            when = str(e["start"]) if e["start"] == e["end"] else f"{e['start']} to {e['end']}"
+            print(f"  event: {when}  {e['title']}")
+
+
+def _signals_screen(args, store, sel, th, stratify, exclude) -> None:
+    from explorer import analysis
+
+    rank = "eb05_stratified" if stratify and args.rank_by == "eb05" else args.rank_by
+    if sel.exposure is not None and sel.event is None:
+        frame = analysis.screen_events(store, sel, rank, th, stratify, exclude)
+    elif sel.event is not None:
+        if stratify or exclude is not None:
+            raise ExplorerError("--stratify and --exclude-from-background screen an exposure's events; "
+                                "screening an event's ingredients is unstratified")
+        frame = analysis.screen_ingredients(store, sel, rank, th)
+    else:
+        raise ExplorerError("--screen needs an exposure (to rank events) or an event (to rank ingredients)")
+    n_tested, source = frame.attrs.get("n_tested", len(frame)), frame.attrs.get("prior_source")
+    frame = frame.head(args.limit)
+    cols = [c for c in ("pt", "ingredient", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper",
+                        "ror", "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95",
+                        *analysis.STRATIFIED_COLUMNS, "p_chi2", "q_chi2", "p_ic", "q_ic")
+            if c in frame.columns and c not in ("ebgm_stratified_signal", "n_strata")]
+    payload = {"n_tested": n_tested, "prior_source": source, "strata": list(stratify),
+               "q_values": "Benjamini-Hochberg over the n_tested rows: q_chi2 from the Yates chi-square test of "
+                           "each 2x2 (PRR = ROR = 1, two-sided), q_ic from the IC's normal approximation "
+                           "(one-sided, IC > 0)"}
+    _emit(args, store, {**payload, "rows": frame[cols].to_dict(orient="records")} if args.format == "json" else {},
+          frame[cols])
+    if args.format == "table":
+        print(f"{n_tested:,} pairs tested; {payload['q_values']}; EBGM prior: {source}; intervals are 95%")
+
+
+def _emit_onset_comparison(args, store, res: dict) -> None:
+    """Print the onset comparison: both groups' sizes and medians, the tests, and (csv) both onset lists."""
+    tests = {k: res[k] for k in ("label", "n", "median", "other_label", "other_n", "other_median", "ks_statistic",
+                                 "ks_pvalue", "ad_statistic", "ad_pvalue", "ad_pvalue_bounded")}
+    if args.format == "json":
+        _emit(args, store, {**tests, "days": res["days"]["onset_days"].tolist(),
+                            "other_days": res["other_days"]["onset_days"].tolist()})
+    elif args.format == "csv":
+        both = pd.concat([res["days"].assign(group=res["label"]), res["other_days"].assign(group=res["other_label"])])
+        _emit(args, store, tests, both)
+    else:
+        _emit(args, store, tests)
+        if tests["ad_pvalue_bounded"]:
+            print("(the Anderson-Darling p-value is interpolated in scipy's table and capped to 0.001-0.25)")
 
 
 def cmd_check(args) -> int:
@@ -343,16 +417,15 @@ def cmd_check(args) -> int:
     if args.from_file:
         try:
             spec = tomllib.loads(Path(args.from_file).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             raise ExplorerError(f"{args.from_file}: no such file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ExplorerError(f"{args.from_file}: does not parse as TOML ({e})") from None
         try:
             text = spec["text"]
-            db = args.db if args.db != DEFAULT_DB else spec.get("db", db)
             exposures = [Exposure(**{k: tuple(v) if isinstance(v, list) else v for k, v in e.items()})
-                         for e in spec.get("exposure", [])]
-            events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])]
+                         for e in spec.get("exposure", [])] or None
+            events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])] or None
             f = spec.get("filters", {})
             known = {fl.name for fl in fields(Filters)}
             filters = Filters(**{k: (date.fromisoformat(v) if k.endswith(("_from", "_to")) else
@@ -361,6 +434,14 @@ def cmd_check(args) -> int:
             raise ExplorerError(f"{args.from_file}: not a claim-check definition ({e})") from None
     if text is None:
         raise ExplorerError("give the claim text, or --from FILE")
+    if args.pack:
+        pack = Path(args.pack)
+        if pack.exists() and not pack.is_dir():
+            raise ExplorerError(f"--pack {pack}: exists and is not a folder")
+        try:
+            pack.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ExplorerError(f"--pack {pack}: cannot create the folder ({e.strerror})") from None
     store = analysis.Store.open(db, _definitions(args))
     try:
         defs = store.definitions
@@ -370,9 +451,13 @@ def cmd_check(args) -> int:
             exposures = (exposures or []) + [ingredient_exposure(i) for i in args.ingredient]
         if args.event_group or args.event:
             events = [defs.event(n) for n in (args.event_group or [])] + [single_pt(p) for p in (args.event or [])]
-        report = claims.check(store, text, exposures, events, filters)
+        lexicon = Path(args.lexicon) if args.lexicon else claims.LEXICON
+        report = claims.check(store, text, exposures, events, filters, lexicon=lexicon)
         if args.pack:
-            written = evidence.write_pack(report, args.pack, str(Path(db).resolve()))
+            try:
+                written = evidence.write_pack(report, args.pack)
+            except OSError as e:
+                raise ExplorerError(f"--pack {args.pack}: cannot write the evidence pack ({e.strerror})") from None
             print(f"evidence pack: {len(written)} files in {args.pack}", file=sys.stderr)
         if args.format == "json":
             print(evidence.to_json(report))
@@ -389,14 +474,16 @@ def cmd_check(args) -> int:
 
 def _add_meddra_options(p) -> None:
     m = p.add_argument_group("MedDRA event (needs `python -m explorer meddra import DIR`)")
-    m.add_argument("--event-smq", metavar="NAME", help="a Standardised MedDRA Query by name or code (cases with any "
-                   "of its PTs; algorithmic SMQs by their term lists only)")
+    m.add_argument("--event-smq", metavar="NAME", type=options.text, help="a Standardised MedDRA Query by name or "
+                   "code (cases with any of its PTs; algorithmic SMQs by their term lists only)")
     m.add_argument("--scope", choices=("narrow", "broad"), help="with --event-smq: narrow terms (default) or narrow "
                    "and broad terms")
-    m.add_argument("--event-hlt", action="append", metavar="NAME", help="every PT under a MedDRA HLT (repeatable)")
-    m.add_argument("--event-hlgt", action="append", metavar="NAME", help="every PT under a MedDRA HLGT (repeatable)")
-    m.add_argument("--event-soc", action="append", metavar="NAME", help="every PT under a MedDRA SOC, in any axis "
-                   "(repeatable; name, code or abbreviation)")
+    m.add_argument("--event-hlt", action="append", metavar="NAME", type=options.text,
+                   help="every PT under a MedDRA HLT (repeatable)")
+    m.add_argument("--event-hlgt", action="append", metavar="NAME", type=options.text,
+                   help="every PT under a MedDRA HLGT (repeatable)")
+    m.add_argument("--event-soc", action="append", metavar="NAME", type=options.text,
+                   help="every PT under a MedDRA SOC, in any axis (repeatable; name, code or abbreviation)")
 
 
 def _meddra_event(args, store, event):
@@ -416,6 +503,8 @@ def _meddra_screen(args, store, sel, th) -> bool:
         return False
     if not args.screen:
         raise ExplorerError(f"--by {args.by} needs --screen")
+    if args.stratify or args.over or args.exclude_from_background:
+        raise ExplorerError(f"--by {args.by} does not combine with --stratify, --over or --exclude-from-background")
     from explorer.meddra.service import screen_groups, version_label
 
     frame = screen_groups(store, sel, args.by, args.rank_by, th).head(args.limit)
@@ -520,7 +609,7 @@ def _add_meddra_parser(sub) -> None:
                         description="Reported terms of current cases that map to no PT of the current MedDRA "
                         "version, with their case and row counts, most reported first.")
     m.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    m.add_argument("--limit", type=int, default=1000, help="rows to show (default: %(default)s)")
+    m.add_argument("--limit", type=options.positive_int, default=1000, help="rows to show (default: %(default)s)")
     m.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
     m.set_defaults(func=cmd_meddra_unmapped)
     m = msub.add_parser("list", help="the SMQs, SOCs, HLGTs or HLTs of the current version",
@@ -542,28 +631,31 @@ def _add_selection_options(p) -> None:
     g = p.add_argument_group("selection")
     g.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     g.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
-    g.add_argument("--exposure", help="a named exposure of the definitions, e.g. esi")
-    g.add_argument("--ingredient", help="an ad-hoc exposure: one active ingredient (lower case), e.g. triamcinolone")
-    g.add_argument("--route", help="with --ingredient: one canonical route, e.g. Epidural")
-    g.add_argument("--roles", help="drug roles that count as exposure, e.g. PS,SS (default: the definition's)")
+    g.add_argument("--exposure", type=options.text, help="a named exposure of the definitions, e.g. esi")
+    g.add_argument("--ingredient", type=options.text,
+                   help="an ad-hoc exposure: one active ingredient (lower case), e.g. triamcinolone")
+    g.add_argument("--route", type=options.text, help="with --ingredient: one canonical route, e.g. Epidural")
+    g.add_argument("--roles", type=options.roles,
+                   help="drug roles that count as exposure, e.g. PS,SS (default: the definition's)")
     g.add_argument("--strict-route", action="store_true", help="only the route field counts, not verbatim text")
     g.add_argument("--any-role", action="store_true", help="every drug role counts as exposure")
-    g.add_argument("--comparator", help="a named exposure as active comparator (default: all other cases)")
-    g.add_argument("--event-group", help="a named event group, e.g. spinal_cord_ischaemia")
-    g.add_argument("--event", action="append", help="a MedDRA PT (repeatable; case-insensitive)")
+    g.add_argument("--comparator", type=options.text,
+                   help="a named exposure as active comparator (default: all other cases)")
+    g.add_argument("--event-group", type=options.text, help="a named event group, e.g. spinal_cord_ischaemia")
+    g.add_argument("--event", action="append", type=options.text, help="a MedDRA PT (repeatable; case-insensitive)")
     _add_meddra_options(p)
     f = p.add_argument_group("filters")
     f.add_argument("--received-from", help="first FDA receipt date, YYYY-MM-DD")
     f.add_argument("--received-to", help="last FDA receipt date, YYYY-MM-DD")
     f.add_argument("--event-from", help="first event date, YYYY-MM-DD")
     f.add_argument("--event-to", help="last event date, YYYY-MM-DD")
-    f.add_argument("--sex", help="F, M or F,M")
+    f.add_argument("--sex", type=options.sexes, help="F, M or F,M")
     f.add_argument("--age-band", help="adjacent age bands, e.g. 45-64,65-74 (see filters.toml)")
-    f.add_argument("--country", help="reporter countries, e.g. US,GB")
-    f.add_argument("--reporter", help="reporter types (occp_cod), e.g. MD,PH,OT,HP,CN,LW")
-    f.add_argument("--report-type", help="report types (rept_cod), e.g. EXP,PER,DIR")
+    f.add_argument("--country", type=options.countries, help="reporter countries, e.g. US,GB")
+    f.add_argument("--reporter", type=options.reporters, help="reporter types (occp_cod), e.g. MD,PH,OT,HP,CN,LW")
+    f.add_argument("--report-type", type=options.report_types, help="report types (rept_cod), e.g. EXP,PER,DIR")
     f.add_argument("--serious", action="store_true", help="serious cases only (any outcome)")
-    f.add_argument("--outcome", help="cases with one of these outcomes, e.g. DE,LT")
+    f.add_argument("--outcome", type=options.outcomes, help="cases with one of these outcomes, e.g. DE,LT")
     f.add_argument("--exclude-outbreak", action="store_true",
                    help="exclude the 2012-2013 compounded methylprednisolone fungal meningitis outbreak")
     f.add_argument("--exclude-probable-duplicates", action="store_true",
@@ -592,7 +684,13 @@ def cmd_demo(args) -> int:
 
 
 def _run_app(db: Path, port: int) -> int:
+    """Serve the dashboard until it ends or this process gets a signal; on any signal the server ends with it.
+
+    Streamlit runs in its own process group, so a signal to this process (SIGTERM from a service manager, SIGHUP,
+    Ctrl+C) is passed to the whole group and no server is left holding the port.
+    """
     import os
+    import signal
     import subprocess
 
     main_py = Path(__file__).resolve().parent / "app" / "main.py"
@@ -602,10 +700,29 @@ def _run_app(db: Path, port: int) -> int:
     print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)", file=sys.stderr)
     cmd = [sys.executable, "-m", "streamlit", "run", str(main_py), "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    stopped = []
+
+    def stop(signum, _frame) -> None:
+        stopped.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        rc = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+    return 0 if stopped else rc
 
 
 def cmd_app(args) -> int:
@@ -613,7 +730,7 @@ def cmd_app(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = options.Parser(
         prog="python -m explorer",
         description="FAERS adverse-event signal explorer: load FDA's quarterly files into DuckDB and query them.",
     )
@@ -624,9 +741,11 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load FAERS quarters (zips, extracted folders, or folders of zips). Quarters "
                        "already loaded from the same bytes are skipped; a re-published quarter replaces its "
                        "earlier load. The database is replaced atomically at the end.")
-    p.add_argument("sources", nargs="+", metavar="SOURCE", help="faers_ascii_YYYYqN.zip, aers_ascii_YYYYqN.zip, "
+    p.add_argument("sources", nargs="+", metavar="SOURCE", type=options.text,
+                   help="faers_ascii_YYYYqN.zip, aers_ascii_YYYYqN.zip, "
                    "an extracted quarter folder, or a folder holding several")
-    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    p.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
+                   help="DuckDB file (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_load)
 
@@ -634,7 +753,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Rebuild the deduplicated model (cases, drugs, reactions, probable duplicates, "
                        "signal scores) from the raw tables already in the database, as after an upgrade of this "
                        "tool. Nothing is read from the source files; the database is replaced atomically at the end.")
-    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    p.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
+                   help="DuckDB file (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_rebuild)
 
@@ -645,18 +765,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("download", help="fetch FDA's quarterly zips (resumable, checked)",
                        description="Download quarterly FAERS ASCII zips from FDA by quarter name.")
-    p.add_argument("quarters", nargs="+", metavar="QUARTERS", help="e.g. 2024q1 or 2004q1-2012q3")
-    p.add_argument("--dest", default="data/raw", help="target folder (default: %(default)s)")
-    p.add_argument("--base-url", default=None, help="mirror to fetch from (default: FDA's FAERS download site)")
+    p.add_argument("quarters", nargs="+", metavar="QUARTERS", type=options.quarters,
+                   help="e.g. 2024q1 or 2004q1-2012q3")
+    p.add_argument("--dest", default="data/raw", type=options.output_folder,
+                   help="target folder (default: %(default)s)")
+    p.add_argument("--base-url", default=None, type=options.text,
+                   help="mirror to fetch from (default: FDA's FAERS download site)")
     p.set_defaults(func=cmd_download)
 
     p = sub.add_parser("synth", help="write synthetic FAERS-format quarters with known answers",
                        description="Write synthetic quarterly zips in the exact layout of each era, and truth.json "
                        "with the answers a correct pipeline must reproduce. The data are synthetic, not FDA data.")
-    p.add_argument("out_dir", metavar="OUT_DIR")
-    p.add_argument("--quarters", required=True, help="e.g. 2004q1-2025q4")
-    p.add_argument("--scale", type=float, default=1.0, help="1 = real FAERS volumes (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    p.add_argument("out_dir", metavar="OUT_DIR", type=options.output_folder)
+    p.add_argument("--quarters", required=True, type=options.quarters, help="e.g. 2004q1-2025q4")
+    p.add_argument("--scale", type=options.positive_float, default=1.0,
+                   help="1 = real FAERS volumes (default: %(default)s)")
+    p.add_argument("--seed", type=options.non_negative_int, default=1, help="random seed (default: %(default)s)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("query", help="count, break down and list the cases of a selection",
@@ -665,12 +789,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--what", default="count",
                    choices=("count", "by-year", "outcomes", "pts", "demographics", "listing", "case", "onset"),
                    help="what to show (default: count)")
-    p.add_argument("--caseid", help="with --what case: the caseid")
+    p.add_argument("--caseid", type=options.caseid, help="with --what case: the caseid")
     p.add_argument("--sort", default="received_date", help="with --what listing: received_date, event_date, "
                    "age_years or caseid (default: %(default)s)")
     p.add_argument("--ascending", action="store_true", help="with --what listing: oldest first")
-    p.add_argument("--limit", type=int, default=50, help="with --what listing: rows per page (default: 50)")
-    p.add_argument("--offset", type=int, default=0, help="with --what listing: rows to skip (default: 0)")
+    p.add_argument("--limit", type=options.positive_int, default=50,
+                   help="with --what listing: rows per page (default: 50)")
+    p.add_argument("--offset", type=options.non_negative_int, default=0,
+                   help="with --what listing: rows to skip (default: 0)")
+    p.add_argument("--compare-onset", choices=("other-events", "comparator"), help="with --what onset: compare the "
+                   "onset distribution with the exposure's other events or with the comparator's (Kolmogorov-Smirnov "
+                   "and Anderson-Darling tests)")
     _add_selection_options(p)
     p.set_defaults(func=cmd_query)
 
@@ -683,29 +812,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forest", action="store_true", help="one row per PT of the event group")
     p.add_argument("--rank-by", default="eb05", choices=("eb05", "ic025", "ror_lower", "prr"),
                    help="with --screen: ranking (default: eb05)")
-    p.add_argument("--limit", type=int, default=30, help="with --screen: rows to show (default: 30)")
-    p.add_argument("--min-cases", type=int, default=3, help="fewest cases for a PRR/ROR signal (default: 3)")
+    p.add_argument("--limit", type=options.positive_int, default=30, help="with --screen: rows to show (default: 30)")
+    p.add_argument("--min-cases", type=options.positive_int, default=3,
+                   help="fewest cases for a PRR/ROR signal (default: 3)")
+    # issue 15: stratification, over time, unmasking
+    p.add_argument("--stratify", metavar="KEYS", help="adjust for age_band, sex and/or year received (any subset, "
+                   "e.g. age_band,sex,year; a missing value is its own stratum): adds the Mantel-Haenszel ROR (95%% "
+                   "CI), the stratified expected count and IC and EBGM from it; with --screen, eb05 ranks by the "
+                   "stratified EB05")
+    p.add_argument("--over", choices=("quarter", "year"), help="one row per period received: a, b, c, d, PRR, "
+                   "ROR (95%% CI), IC (IC025/IC975), with the dated events of timeline.toml")
+    p.add_argument("--cumulative", action="store_true", help="with --over: every case received up to each period")
+    p.add_argument("--exclude-from-background", metavar="INGREDIENT|GROUP", help="unmasking: leave the cases of "
+                   "this ingredient (or named exposure) or event group (or PT) out of the reference group, and show "
+                   "the change in each measure")
     p.add_argument("--by", choices=("pt", "soc", "hlt"), default="pt", help="with --screen and an exposure: rank "
                    "PTs (default), or MedDRA primary SOCs or HLTs (needs `meddra import`)")
     _add_selection_options(p)
     p.set_defaults(func=cmd_signals)
 
-    p = sub.add_parser("check", help="check a safety claim from an article against the loaded data",
-                       description="Find the drugs and events a claim names, and give a verdict for each pair by what "
-                       "the claim says: existence (supported / not_found), frequency and causation (not_assessable: "
-                       "no denominator, no proof of causation), time course (compared with time to onset).")
+    p = sub.add_parser("check", help="check the claims of an article's text against the loaded data",
+                       description="Read the text sentence by sentence and clause by clause, find each claim it makes "
+                       "about an exposure and an event, and give each claim one verdict: existence and hedged "
+                       "possibility (supported / not_found), negation (contradicted / consistent), frequency, "
+                       "causation, association and recovery (not_assessable: no denominator, no proof of causation), "
+                       "time course (consistent / not_consistent with the time to onset).")
     p.add_argument("text", nargs="?", help="the claim text, in quotes")
     p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     p.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
     p.add_argument("--format", choices=("markdown", "json", "html"), default="markdown",
                    help="output (default: markdown)")
-    p.add_argument("--exposure", action="append", help="override: a named exposure (repeatable), e.g. esi")
-    p.add_argument("--ingredient", action="append", help="override: an ingredient, any route (repeatable)")
-    p.add_argument("--event-group", action="append", help="override: a named event group (repeatable)")
-    p.add_argument("--event", action="append", help="override: a MedDRA PT (repeatable)")
-    p.add_argument("--pack", help="write the evidence pack (HTML, PDF, charts, tables, methods, citation, query "
+    p.add_argument("--exposure", action="append", help="override: every claim is about this named exposure "
+                   "(repeatable), e.g. esi")
+    p.add_argument("--ingredient", action="append", help="override: an ingredient, suspect roles, any route "
+                   "(repeatable)")
+    p.add_argument("--event-group", action="append", help="override: every claim is about this event group "
+                   "(repeatable)")
+    p.add_argument("--event", action="append", type=options.text, help="override: a MedDRA PT (repeatable)")
+    p.add_argument("--pack", type=options.output_folder,
+                   help="write the evidence pack (HTML, PDF, charts, tables, methods, citation, query "
                    "definition) into this folder")
     p.add_argument("--from", dest="from_file", help="re-run a saved query definition (query.toml of a pack)")
+    p.add_argument("--lexicon", help="the claim lexicon file (default: queries/claims/lexicon.toml)")
     p.set_defaults(func=cmd_check)
 
     _add_meddra_parser(sub)
@@ -713,8 +861,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and open the dashboard",
                        description="Load the shipped synthetic demo data into the database if it does not exist "
                        "yet, describe it, then start the dashboard on it.")
-    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    p.add_argument("--port", type=int, default=8501, help="dashboard port (default: %(default)s)")
+    p.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
+                   help="DuckDB file (default: %(default)s)")
+    p.add_argument("--port", type=options.port, default=8501, help="dashboard port (default: %(default)s)")
     p.add_argument("--no-app", action="store_true", help="only load and describe; do not start the dashboard")
     p.set_defaults(func=cmd_demo)
 
@@ -722,18 +871,30 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Start the dashboard on a database, read-only. Several browser sessions can "
                        "use it at once; a load that swaps the database file is picked up on the next interaction.")
     p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    p.add_argument("--port", type=int, default=8501, help="port (default: %(default)s)")
+    p.add_argument("--port", type=options.port, default=8501, help="port (default: %(default)s)")
     p.set_defaults(func=cmd_app)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Returns the exit code: 0 success, 1 a user-facing error, 130 interrupted."""
-    args = build_parser().parse_args(argv)
+    import os
+
+    import duckdb
+
     try:
+        args = build_parser().parse_args(argv)
+        options.check_against_store(args)
         return args.func(args)
     except ExplorerError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_one_line(e)}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a file or folder the command could not read or write
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"error: {where}{_one_line(e.strerror or e)}", file=sys.stderr)
+        return 1
+    except duckdb.Error as e:
+        print(f"error: database: {_one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; the database is unchanged", file=sys.stderr)
@@ -741,3 +902,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except Exception as e:  # noqa: BLE001 - never a traceback for users; EXPLORER_TRACEBACK=1 shows it
+        if os.environ.get("EXPLORER_TRACEBACK"):
+            raise
+        print(f"error: unexpected {type(e).__name__}: {_one_line(e)} (EXPLORER_TRACEBACK=1 shows where)",
+              file=sys.stderr)
+        return 1
+
+
+def _one_line(message) -> str:
+    """Error messages are one line: DuckDB's carry the SQL and a caret on lines of their own."""
+    return " ".join(str(message).split())

@@ -197,8 +197,8 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> Definitions:
     raw_events: dict[str, dict] = {}
     settings_raw: dict = {}
     for path in sorted(folder.glob("*.toml")):
-        if path.name == "synonyms.toml":  # the claim checker's words, read by explorer.claims
-            continue
+        if path.name in ("synonyms.toml", "timeline.toml"):  # the claim checker's words (explorer.claims); the
+            continue  # dated events marked on over-time charts (explorer.analysis.timeline_events)
         data = _parse_file(path)
         for name, body in data.items():
             where = f"{path.name} [{name}]"

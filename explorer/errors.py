@@ -25,3 +25,11 @@ class DatabaseLockedError(ExplorerError):
 
 class DownloadError(ExplorerError):
     """A quarter could not be fetched or failed its checks."""
+
+
+class StoreWriteError(ExplorerError):
+    """A load could not write its new database (disk full, read-only folder, ...); the live database is unchanged."""
+
+
+class OptionError(ExplorerError):
+    """A command-line option or argument has a value the command cannot use (see ``explorer.options``)."""

@@ -107,3 +107,45 @@ def data_notice(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     """Return (is_synthetic, the notice to show with any number from this store)."""
     rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
     return rows.get("synthetic") == "true", rows.get("data_notice", "")
+
+
+def connect_isolated(db_path: str | Path, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a store read-only in a DuckDB instance of its own (an in-memory instance with the file attached).
+
+    ``duckdb.connect(path)`` hands back the instance DuckDB has cached for that path while any connection to it
+    lives, so after a load has replaced the file it keeps answering from the old one. Attaching the file to a new
+    in-memory instance always reads the file now at the path. Cursors of the returned connection must run
+    ``USE store`` (see :func:`use_store`).
+
+    Raises:
+        ExplorerError: as :func:`connect`.
+    """
+    path = Path(db_path)
+    if not path.exists():
+        raise ExplorerError(f"{path}: no database here; load data first (python -m explorer load ...)")
+    con = duckdb.connect(":memory:", config={"autoload_known_extensions": False,
+                                             "autoinstall_known_extensions": False, **(config or {})})
+    try:
+        con.execute("ATTACH $path AS store (READ_ONLY)", {"path": str(path)})
+        use_store(con)
+    except duckdb.Error as e:
+        con.close()
+        raise ExplorerError(f"{path}: cannot open the database read-only ({str(e).splitlines()[0]})") from None
+    is_store = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'store' "
+                           "AND table_name = 'cases'").fetchone()[0]
+    built_with = model_version(con)
+    if not is_store or built_with != MODEL_VERSION:
+        con.close()
+        if not is_store:
+            raise ExplorerError(f"{path}: not an explorer database (no cases table); load data first "
+                                "(python -m explorer load ...)")
+        raise ExplorerError(f"{path}: built by another version of this tool (model {built_with or 1}; this version "
+                            f"reads model {MODEL_VERSION}); rebuild it from its loaded quarters: "
+                            f"python -m explorer rebuild --db {path}")
+    return con
+
+
+def use_store(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Make the attached store the default catalog of a connection opened by :func:`connect_isolated`."""
+    con.execute("USE store")
+    return con

@@ -15,12 +15,16 @@ class SqlRefused(ExplorerError):
     """The statement is not a single SELECT, failed, or ran past its time limit."""
 
 
-def run_select(db_path: str | Path, sql: str, limit: int = 1000, seconds: float = 10.0) -> tuple[pd.DataFrame, bool]:
+def run_select(db_path: str | Path, sql: str, limit: int = 1000, seconds: float = 10.0,
+               memory_limit: str = "2GB") -> tuple[pd.DataFrame, bool]:
     """Run one SELECT against the database attached read-only to a fresh in-memory DuckDB without external access.
 
     The database file is attached (READ_ONLY) before file access is switched off and the configuration locked, so
     the statement cannot read or write files, attach others, install extensions or change settings; a separate
     instance also coexists with the dashboard's own read-only connection in the same process.
+
+    The instance gets ``memory_limit`` (DuckDB spills or fails beyond it, instead of growing without bound) and
+    one thread.
 
     Returns:
         The first ``limit`` rows and whether there were more.
@@ -28,7 +32,8 @@ def run_select(db_path: str | Path, sql: str, limit: int = 1000, seconds: float 
     Raises:
         SqlRefused: not exactly one SELECT statement, a SQL error, or the time limit reached.
     """
-    config = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+    config = {"autoload_known_extensions": False, "autoinstall_known_extensions": False,
+              "memory_limit": memory_limit, "threads": 1}
     con = duckdb.connect(":memory:", config=config)
     try:
         con.execute("ATTACH $path AS faers (READ_ONLY)", {"path": str(db_path)})

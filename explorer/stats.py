@@ -177,22 +177,43 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
     return {"ebgm": np.exp(elog), "eb05": quantile(0.05), "eb95": quantile(0.95)}
 
 
-def squash(a, expected, bins_per_count: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Data squashing for the prior fit: pairs with the same count are grouped into at most ``bins_per_count``
-    groups of neighbouring expected values; each group is one point (mean E) weighted by its size."""
+def squash(a, expected, bin_size: int = 20, keep_pts: int = 100, min_pts: int = 500,
+           keep_count: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Data squashing for the prior fit that keeps the extreme points (DuMouchel et al. 2001; as openEBGM's
+    ``squashData``).
+
+    Pairs are grouped by their count N. A count is squashed only when it holds at least ``min_pts`` pairs and
+    N < ``keep_count``; then its ``keep_pts`` pairs with the smallest and its ``keep_pts`` pairs with the largest
+    expected count E stay single points, and only the dense middle is binned: ``bin_size`` neighbouring E values
+    (sorted) become one point with their mean E and a weight equal to their number. Every other pair is returned
+    as itself with weight 1, so that where nothing is squashed the fit sees exactly the data.
+
+    Returns:
+        (N, E, weight) of the squashed points; the weights sum to the number of pairs.
+    """
     n, e = _arr(a), _arr(expected)
     order = np.lexsort((e, n))
     n, e = n[order], e[order]
     out_n, out_e, out_w = [], [], []
-    starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]])
+    starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]]) if len(n) else np.array([], dtype=int)
     ends = np.r_[starts[1:], len(n)]
     for s, t in zip(starts, ends, strict=True):
-        groups = np.array_split(np.arange(s, t), min(bins_per_count, t - s))
-        for g in groups:
-            out_n.append(n[s])
-            out_e.append(e[g].mean())
-            out_w.append(len(g))
-    return np.array(out_n), np.array(out_e), np.array(out_w, dtype=float)
+        m = t - s
+        if m < max(min_pts, 2 * keep_pts + bin_size) or n[s] >= keep_count:
+            out_n.append(n[s:t])
+            out_e.append(e[s:t])
+            out_w.append(np.ones(m))
+            continue
+        lo, hi = s + keep_pts, t - keep_pts  # the middle [lo, hi) is binned; both tails stay as they are
+        edges = np.arange(lo, hi, bin_size)
+        sums = np.add.reduceat(e[lo:hi], edges - lo)
+        sizes = np.diff(np.r_[edges, hi]).astype(float)
+        out_n.append(np.r_[n[s:lo], np.full(len(edges), n[s]), n[hi:t]])
+        out_e.append(np.r_[e[s:lo], sums / sizes, e[hi:t]])
+        out_w.append(np.r_[np.ones(keep_pts), sizes, np.ones(keep_pts)])
+    if not out_n:
+        return np.array([]), np.array([]), np.array([])
+    return np.concatenate(out_n), np.concatenate(out_e), np.concatenate(out_w)
 
 
 # Starting points (alpha1, beta1, alpha2, beta2, p) of the prior fit: DuMouchel's (1999) and four spread around it.
@@ -200,11 +221,12 @@ FIT_STARTS = ((0.2, 0.1, 2.0, 4.0, 1 / 3), (0.2, 0.06, 1.4, 1.8, 0.1), (0.1, 0.1
               (0.5, 0.5, 5.0, 5.0, 0.5), (0.05, 0.05, 1.0, 1.0, 0.01))
 
 
-def fit_prior(a, expected) -> tuple[Prior, dict]:
+def fit_prior(a, expected, squashed: bool = True) -> tuple[Prior, dict]:
     """Fit DuMouchel's prior by maximum likelihood over all pairs with at least one case.
 
     The likelihood is the two-component negative binomial mixture truncated at zero as a whole (pairs with no case
-    are not observed: P(n | n >= 1) = mixture(n) / (1 - mixture(0))), evaluated on squashed data (:func:`squash`).
+    are not observed: P(n | n >= 1) = mixture(n) / (1 - mixture(0))), evaluated on squashed data (:func:`squash`)
+    unless ``squashed`` is False.
 
     Returns:
         The prior and a report: number of pairs, squashed points, log-likelihood, whether the optimizer converged.
@@ -215,7 +237,11 @@ def fit_prior(a, expected) -> tuple[Prior, dict]:
     pairs = int(len(n))
     if pairs < 50:
         return Prior.default(), {"pairs": pairs, "converged": False, "note": "too few pairs: default prior"}
-    n, e, w = squash(n, e)
+    if squashed:
+        n, e, w = squash(n, e)
+    else:  # in squash's order (by count, then E), so that where squash changes nothing the sums are the same
+        order = np.lexsort((e, n))
+        n, e, w = n[order], e[order], np.ones(len(n))
 
     bounds = [(-10, 10)] * 4 + [(-12, 12)]
 
@@ -274,4 +300,90 @@ def disproportionality(a, b, c, d, prior: Prior | None = None, z: float = Z95,
     if prior is not None:
         out.update(ebgm(a, np.nan_to_num(e), prior))
         out["ebgm_signal"] = out["eb05"] >= thresholds.eb05
+    return out
+
+
+# ---- stratification (Mantel-Haenszel, stratified expected counts) ---------------------------------------------------
+
+def _by_group(values: np.ndarray, group: np.ndarray | None, size: int) -> np.ndarray:
+    if group is None:
+        return np.array([values.sum()])
+    return np.bincount(group, weights=values, minlength=size)
+
+
+def stratified(a, b, c, d, group=None, z: float = Z95) -> dict[str, np.ndarray]:
+    """Mantel-Haenszel ROR with the Robins-Breslow-Greenland variance, and the stratified expected count.
+
+    Each element of ``a, b, c, d`` is one stratum's 2x2; ``group`` (integers 0..k-1) says which pair each stratum
+    belongs to (None: every stratum belongs to one pair). Per stratum s with ``n_s = a + b + c + d``:
+    ``R_s = a d / n``, ``S_s = b c / n``, ``P_s = (a + d) / n``, ``Q_s = (b + c) / n``;
+    ``ROR_MH = sum R / sum S`` and (Robins, Breslow and Greenland 1986; Rothman, Modern Epidemiology)
+    ``Var(ln ROR_MH) = sum PR / (2 (sum R)^2) + sum (PS + QR) / (2 sum R sum S) + sum QS / (2 (sum S)^2)``.
+    ``expected_stratified = sum over strata of (a + b)(a + c) / n``. Empty strata (n = 0) contribute nothing.
+
+    Returns:
+        arrays (one element per pair) ``a, b, c, d`` (summed over strata), ``expected_stratified``, ``ror_mh``,
+        ``ror_mh_lower``, ``ror_mh_upper`` (NaN when sum R or sum S is 0), ``n_strata`` (strata with cases).
+    """
+    a, b, c, d = map(_arr, (a, b, c, d))
+    n = a + b + c + d
+    size = int(group.max()) + 1 if group is not None and len(group) else 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nz = np.where(n > 0, n, 1.0)
+        r, s = a * d / nz, b * c / nz
+        p, q = (a + d) / nz, (b + c) / nz
+        e = (a + b) * (a + c) / nz
+    sr, ss = _by_group(r, group, size), _by_group(s, group, size)
+    spr, sqs = _by_group(p * r, group, size), _by_group(q * s, group, size)
+    sps_qr = _by_group(p * s + q * r, group, size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (sr > 0) & (ss > 0)
+        value = np.where(ok, sr / ss, np.nan)
+        var = spr / (2 * sr ** 2) + sps_qr / (2 * sr * ss) + sqs / (2 * ss ** 2)
+        se = np.sqrt(np.where(ok, var, np.nan))
+        lower, upper = np.exp(np.log(value) - z * se), np.exp(np.log(value) + z * se)
+    return {"a": _by_group(a, group, size), "b": _by_group(b, group, size), "c": _by_group(c, group, size),
+            "d": _by_group(d, group, size), "expected_stratified": _by_group(e, group, size),
+            "ror_mh": value, "ror_mh_lower": lower, "ror_mh_upper": upper,
+            "n_strata": _by_group((n > 0).astype(float), group, size)}
+
+
+# ---- multiplicity ------------------------------------------------------------------------------------------------
+
+def chi2_pvalue(chi2) -> np.ndarray:
+    """P-value of the Yates-corrected chi-square test of independence of a 2x2 (1 degree of freedom, two-sided:
+    it tests PRR = ROR = 1, the null of both measures)."""
+    from scipy import stats as st
+
+    return st.chi2.sf(_arr(chi2), 1)
+
+
+def ic_pvalue(a, expected) -> np.ndarray:
+    """One-sided p-value of IC > 0 from the IC's normal approximation.
+
+    The IC's posterior is that of log2(lambda) with lambda ~ Gamma(a + 0.5, E + 0.5) (Norén 2013); its standard
+    deviation is sqrt(trigamma(a + 0.5)) / ln 2, so ``z = IC ln 2 / sqrt(trigamma(a + 0.5))`` and ``p = 1 - Phi(z)``.
+    """
+    from scipy import stats as st
+
+    a, e = _arr(a), _arr(expected)
+    ic = np.log2((a + 0.5) / (e + 0.5))
+    z = ic * np.log(2) / np.sqrt(special.polygamma(1, a + 0.5))
+    return st.norm.sf(z)
+
+
+def bh_qvalues(p) -> np.ndarray:
+    """Benjamini-Hochberg (1995) q-values: the smallest false discovery rate at which each test is rejected.
+
+    NaN p-values (tests not defined) are left out of the family and get NaN.
+    """
+    p = _arr(p)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if not m:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    ranked = p[order] * m / np.arange(1, m + 1)
+    out[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
     return out

@@ -72,7 +72,7 @@ def test_explore_kpis_equal_the_query_layer(app, demo_db):
 def test_explore_filters_change_the_counts_and_the_url(app):
     at = app("explore", exposure="esi", event_group="paralysis")
     before = metric(at, "Cases")
-    at.sidebar.checkbox(key="serious").check().run()
+    at.sidebar.checkbox(key="w:serious").check().run()
     assert not at.exception and at.query_params["serious"] == "1"
     assert int(metric(at, "Cases").replace(",", "")) <= int(before.replace(",", ""))
 
@@ -111,22 +111,44 @@ def test_sql_page(app):
     assert any("only SELECT" in e.value for e in at.error)
 
 
-def test_chart_exports_are_real_files():
+def png_inches(png: bytes) -> tuple[float, float]:
+    width, height = struct.unpack(">II", png[16:24])
+    i = png.find(b"pHYs")
+    assert struct.unpack(">IIB", png[i + 4:i + 13]) == (11811, 11811, 1)  # 300 dpi
+    return width / 300, height / 300
+
+
+@pytest.mark.parametrize("width_in", [3.5, 7.0])
+def test_chart_exports_are_journal_sized_with_the_caption_on_the_canvas(width_in):
     frame = pd.DataFrame({"year": [2019, 2020], "quarter": [1, 1], "n_serious": [3, 4], "n_non_serious": [1, 2],
                           "n_cases": [4, 6]})
     cap = charts.caption("synthetic demo data — not FDA data", "2004q1–2025q4", "esi; event spinal cord",
                          synthetic=True)
     fig = charts.cases_by_year(frame, cap, synthetic=True)
-    png = export.figure_bytes(fig, "png")
+    png = export.figure_bytes(fig, "png", width_in)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert width >= 2700 and height >= 1800  # 9 x 6 inches at 300 dpi
-    i = png.find(b"pHYs")
-    assert struct.unpack(">IIB", png[i + 4:i + 13]) == (11811, 11811, 1)  # 300 dpi
-    svg = export.figure_bytes(fig, "svg").decode()
-    assert svg.lstrip().startswith("<svg") and "synthetic" in svg.lower()
-    pdf = export.figure_bytes(fig, "pdf")
+    assert png_inches(png)[0] == pytest.approx(width_in, abs=0.01)
+    svg = export.figure_bytes(fig, "svg", width_in).decode()
+    assert svg.lstrip().startswith("<svg") and "<image" not in svg  # vector
+    text = " ".join(__import__("re").findall(r">([^<>]+)</", svg))
+    assert "Synthetic demo data — not FDA data" in text  # the label, on the canvas
+    assert "Source: synthetic demo data" in text and "Produced" in text  # the caption, on the canvas
+    # fonts: at 96 px to the inch, no text is smaller than 7 pt at print size
+    sizes = [float(x) for x in __import__("re").findall(r"font-size: ?([\d.]+)px", svg)]
+    assert sizes and min(sizes) * 0.75 >= 7, sorted(set(sizes))
+    pdf = export.figure_bytes(fig, "pdf", width_in)
     assert pdf.startswith(b"%PDF")
+
+
+def test_long_labels_grow_the_margin_instead_of_being_clipped():
+    frame = pd.DataFrame({"pt": ["Acute myocardial infarction", "Anterior spinal artery syndrome", "Nausea"],
+                          "n_cases": [5, 3, 2]})
+    fig = charts.bars(frame, "pt", "n_cases", "Source: test.", False, "Preferred terms", horizontal=True)
+    printed, width, _ = charts.for_print(fig, 3.5)
+    labels = [y.replace("<br>", " ") for y in printed.data[0].y]
+    assert "Anterior spinal artery syndrome" in labels  # whole, perhaps wrapped, never cut
+    longest = max(len(part) for y in printed.data[0].y for part in y.split("<br>"))
+    assert printed.layout.margin.l >= longest * charts.PRINT_FONT_PX * 0.5
 
 
 def test_table_exports_carry_the_caption():
@@ -193,7 +215,7 @@ def test_probable_duplicates_are_shown_and_can_be_excluded(tmp_path, monkeypatch
     at = open_page("explore", exposure_mode="none", pts="Paraplegia")
     assert metric(at, "Cases") == "7"
     assert any("2 of these cases are flagged as probable duplicates" in c.value for c in at.caption)
-    at.sidebar.checkbox(key="dups").check().run()
+    at.sidebar.checkbox(key="w:dups").check().run()
     assert not at.exception and metric(at, "Cases") == "5" and at.query_params["dups"] == "1"
     assert not any("flagged as probable duplicates" in c.value for c in at.caption)
 

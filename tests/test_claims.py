@@ -1,4 +1,4 @@
-"""Claim check: the article's sentences, no match, an absent event, reproduction, and the evidence pack."""
+"""Claim check: claims read by sentence and clause, negation, hedging, recognition, verdicts, the pack."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ from explorer import analysis
 from explorer.claims import ClaimError, check
 from explorer.store.loader import load
 
+from .claims.evaluate import HERE, load_items, score
 from .conftest import REPO
 
-ARTICLE = ("heaviness in both legs after an epidural steroid injection ... could be a sign of a rare but serious "
-           "complication, such as spinal cord infarction or nerve damage, as reported in the FDA Adverse Event "
-           "Reporting System database")
-COMMON = ("Leg heaviness is a common side effect of epidural steroid injections and usually resolves within a few "
-          "days to a week.")
+SEED = ("The patient should be advised to contact their healthcare provider if the sensation of \"heaviness\" in both "
+        "legs doesn't improve within the next 1-2 days or if it worsens, as this could be a sign of a rare but serious "
+        "complication, such as spinal cord infarction or nerve damage, as reported in the FDA Adverse Event Reporting "
+        "System database. The sensation of \"heaviness\" in both legs following an epidural hip injection for chronic "
+        "pain is a common side effect that typically resolves within a few days to a week. This heaviness occurs "
+        "because the steroid medication or local anesthetic used in the epidural injection can temporarily affect "
+        "nerve function and muscle strength in the lower extremities.")
 
 
 @pytest.fixture(scope="module")
@@ -31,101 +34,199 @@ def demo(tmp_path_factory):
     store.close()
 
 
-def verdicts(report):
-    return {(f["event"], f["claim_type"]): f["verdict"] for f in report["findings"]}
+def claims_of(report):
+    return {(f["sentence"], f["exposure"], f["event_title"], f["claim_type"]): f["verdict"] for f in report["findings"]}
 
 
-def test_the_articles_sentence(demo):
+def test_the_seed_paragraph_gets_one_verdict_per_claim_it_makes(demo):
     _, store = demo
-    r = check(store, ARTICLE)
-    assert [m["exposure"] for m in r["matched"]["exposures"]] == ["esi"]
-    assert {m["event"] for m in r["matched"]["events"]} == {
-        "pt:Sensation of heaviness", "pt:Spinal cord infarction",
-        "pts:Nerve injury|Neuropathy peripheral|Peripheral sensory neuropathy"}
-    v = verdicts(r)
-    assert v[("pt:Spinal cord infarction", "existence")] == "supported"
-    assert v[("pt:Spinal cord infarction", "frequency")] == "not_assessable"  # "rare": no denominator
-    sci = next(f for f in r["findings"] if f["event"] == "pt:Spinal cord infarction")
-    assert sci["cases"] > 0 and sci["signal"]["a"] == sci["cases"]
-    assert "not FDA data" in sci["reading"] and "neither how often" in sci["reading"]
-    assert r["data"]["synthetic"] is True and len(r["data"]["files"]) == 88 * 7 + 28  # 7 tables, Deleted/ from 2019
+    got = claims_of(check(store, SEED))
+    esi = "esi"
+    assert got == {
+        (0, esi, "Spinal cord infarction", "possibility"): "supported",
+        (0, esi, "Spinal cord infarction", "frequency"): "not_assessable",
+        (0, esi, "Spinal cord infarction", "existence"): "supported",
+        (0, esi, "Nerve damage", "possibility"): "not_found",
+        (0, esi, "Nerve damage", "frequency"): "not_assessable",
+        (0, esi, "Nerve damage", "existence"): "not_found",
+        (1, esi, "Sensation of heaviness", "frequency"): "not_assessable",
+        (1, esi, "Sensation of heaviness", "recovery"): "not_assessable",
+        (2, esi, "Sensation of heaviness", "causation"): "not_assessable",
+        (2, "class:local_anaesthetic@epidural", "Sensation of heaviness", "causation"): "not_assessable",
+    }
+    # the advice window ("doesn't improve within the next 1-2 days") is no onset claim, and the exposure of the
+    # first sentence is the paragraph's, said so
+    report = check(store, SEED)
+    assert all(f["claim_type"] != "time_course" for f in report["findings"])
+    assert all(f["inherited"] for f in report["findings"] if f["sentence"] == 0)
+    assert {m["role"] for m in report["sentences"][1]["events"]} == {"suspect"}  # chronic pain is no event
 
 
-def test_the_common_side_effect_sentence_is_not_assessable(demo):
+@pytest.mark.parametrize(("text", "expected"), [
+    ("No cases of paraplegia have been reported after interlaminar ESIs.", ("negation", "contradicted")),
+    ("Guillain-Barré syndrome has never been reported after Kenalog-40.", ("negation", "consistent")),
+    ("There were no reports of cauda equina syndrome after caudal epidural injections.", ("negation", "consistent")),
+    ("Spinal cord infarction after TFESI is rare, with an incidence of fewer than 1 in 10,000 procedures.",
+     ("frequency", "not_assessable")),
+    ("Paraplegia could be related to a transforaminal epidural steroid injection.", ("possibility", "supported")),
+    ("Transforaminal ESIs have been linked to paraplegia.", ("association", "not_assessable")),
+    ("Epidural steroid injections cause paraplegia.", ("causation", "not_assessable")),
+    ("Paraplegia has been reported in FAERS after transforaminal epidural steroid injections.",
+     ("existence", "supported")),
+    ("Leg heaviness after an epidural steroid injection usually resolves within a week.",
+     ("recovery", "not_assessable")),
+])
+def test_each_claim_class(demo, text, expected):
     _, store = demo
-    r = check(store, COMMON)
-    v = verdicts(r)
-    assert v[("pt:Sensation of heaviness", "frequency")] == "not_assessable"
-    assert v[("pt:Sensation of heaviness", "time_course")] == "not_assessable"  # recovery is not in the data
-    assert all(f["verdict"] != "supported" for f in r["findings"] if f["claim_type"] != "existence")
+    report = check(store, text)
+    types = {(f["claim_type"], f["verdict"]) for f in report["findings"]}
+    assert expected in types, report["findings"]
+    if expected[0] in ("negation", "existence", "frequency"):
+        assert all("signal" not in f for f in report["findings"] if f["claim_type"] == expected[0])
 
 
-def test_onset_claims_are_compared_with_time_to_onset(demo):
+def test_negation_is_scoped_to_its_clause(demo):
     _, store = demo
-    r = check(store, "Paraplegia after an epidural steroid injection appears within 3 days.")
-    f = next(f for f in r["findings"] if f["claim_type"] == "time_course")
-    assert f["verdict"] in ("consistent", "not_consistent", "not_assessable")
-    if f["onset"]["n"] >= 3:
-        assert f["verdict"] == ("consistent" if f["onset"]["within_window"] >= 0.5 else "not_consistent")
+    got = claims_of(check(store, "No cases of cauda equina syndrome were reported after ILESI, but paraplegia has "
+                                 "been described after transforaminal injections."))
+    assert got[(0, "esi", "Cauda equina syndrome", "negation")] == "consistent"
+    assert got[(0, "esi", "Paraplegia", "existence")] == "supported"
+    assert (0, "esi", "Paraplegia", "negation") not in got
 
 
-def test_an_event_absent_from_the_data_is_not_found(demo):
+@pytest.mark.parametrize(("words", "exposure", "event"), [
+    ("Depo-Medrol", "ingredient:methylprednisolone", None), ("Kenalog-40", "ingredient:triamcinolone", None),
+    ("a TFESI", "esi", None), ("an ILESI", "esi", None), ("an epidural hip injection", "esi", None),
+    ("an ESI", "esi", "Headache"), ("an ESI", "esi", "Spinal cord infarction"), ("an ESI", "esi", "Urinary incontinence"),  # noqa: E501
+    ("an ESI", "esi", "Blindness"), ("an ESI", "esi", "Extradural haematoma"), ("an ESI", "esi", "Guillain-Barre syndrome"),  # noqa: E501
+    ("an ESI", "esi", "Paraplegia"),
+])
+def test_recognition_does_not_depend_on_the_loaded_data(demo, words, exposure, event):
     _, store = demo
-    r = check(store, "Epidural steroid injections have been reported to cause spinal artery embolism.")
-    v = verdicts(r)
-    assert v[("pt:Spinal artery embolism", "existence")] == "not_found"
-    assert v[("pt:Spinal artery embolism", "causation")] == "not_assessable"
+    phrases = {"Headache": "headaches", "Spinal cord infarction": "infarction of the spinal cord",
+               "Urinary incontinence": "loss of bladder or bowel control", "Blindness": "loss of vision",
+               "Extradural haematoma": "an epidural haematoma", "Guillain-Barre syndrome": "Guillain-Barré syndrome",
+               "Paraplegia": "paralysed legs"}
+    text = f"Patients have reported {phrases.get(event, 'paraplegia')} after {words}."
+    report = check(store, text)
+    assert report["findings"], text
+    f = report["findings"][0]
+    assert f["exposure"].startswith(exposure)
+    assert (event or "Paraplegia") in f["pts"] or (event or "Paraplegia") == f["event_title"]
 
 
-@pytest.mark.parametrize(("text", "message"), [("", "empty"), ("   ", "empty"),
-                                              ("The weather was lovely on Tuesday.", "found no drug or event"),
-                                              ("Spinal cord infarction is serious.", "found no drug")])
-def test_bad_or_unrecognisable_text(demo, text, message):
+def test_an_absent_drug_or_event_is_not_found_never_an_error(demo):
     _, store = demo
-    with pytest.raises(ClaimError, match=message):
-        check(store, text)
+    report = check(store, "Arachnoiditis has been reported after intrathecal nusinersen.")
+    f = report["findings"][0]
+    assert f["verdict"] == "not_found" and "absent from the loaded quarters" in f["absent"]
+    report = check(store, "Hiccups have been reported after epidural steroid injections.")
+    assert report["findings"][0]["verdict"] in ("supported", "not_found")
+
+
+def test_routes_roles_and_indications_bind_to_their_words(demo):
+    _, store = demo
+    report = check(store, "Epidural fentanyl has been reported to cause pruritus.")
+    assert report["findings"][0]["exposure"] == "ingredient:fentanyl@epidural"
+    exp = next(e for e in report["used"]["exposures"] if e["name"] == "ingredient:fentanyl@epidural")
+    assert list(exp["routes"]) == ["Epidural"] and list(exp["roles"]) == ["PS", "SS"]
+    report = check(store, "Patients also taking warfarin who receive an ESI for lumbar spinal stenosis have developed "
+                          "epidural hematoma.")
+    assert {f["exposure"] for f in report["findings"]} == {"esi"}
+    assert {f["event_title"] for f in report["findings"]} == {"Epidural haematoma"}
+    report = check(store, "Epidural steroid injections are used to treat lumbar spinal stenosis and sciatica.")
+    assert report["findings"] == []
+    report = check(store, "Intravenous dexamethasone has been linked to hiccups.")
+    assert report["findings"][0]["exposure"].startswith("ingredient:dexamethasone@intravenous")
+
+
+def test_time_course_is_compared_with_onsets_only_when_a_window_is_stated(demo):
+    _, store = demo
+    report = check(store, "Paraplegia usually appears within 24 hours after a transforaminal epidural steroid "
+                          "injection.")
+    f = next(f for f in report["findings"] if f["claim_type"] == "time_course")
+    onset = f["onset"]
+    assert f["window_days"] == 1 and onset["n"] == len(onset["days"])
+    assert onset["within"] == sum(d <= 1 for d in onset["days"])
+    expected = "not_assessable" if onset["n"] < 5 else (
+        "consistent" if onset["within"] / onset["n"] >= 0.5 else "not_consistent")
+    assert f["verdict"] == expected and f"{onset['within']} of {onset['n']}" in f["evidence"]
+    report = check(store, "Heaviness after an ESI usually resolves within a week.")
+    assert all(f["claim_type"] != "time_course" for f in report["findings"])
+
+
+def test_json_keeps_its_keys_for_scripts(demo):
+    _, store = demo
+    report = json.loads(json.dumps(check(store, SEED), default=str))
+    assert {"name", "title", "ingredients"} <= set(report["used"]["exposures"][0])
+    assert {"name", "title", "pts"} <= set(report["used"]["events"][0])
+    for key in ("exposure", "event", "claim_type", "verdict", "cases", "sentence", "quote"):
+        assert key in report["findings"][0]
+    assert set(report["legend"]) == {"supported", "not_found", "contradicted", "consistent", "not_consistent",
+                                     "not_assessable"}
+
+
+def test_the_annotated_sentences_reach_the_target_accuracy(demo):
+    _, store = demo
+    result = score(load_items(HERE / "annotated.toml"), lambda text: check(store, text))
+    print(result.summary())
+    assert result.expected >= 80
+    assert result.accuracy >= 0.95, "\n".join(result.misses)
+
+
+def test_empty_text_is_refused(demo):
+    _, store = demo
+    with pytest.raises(ClaimError, match="empty"):
+        check(store, "   ")
+    assert check(store, "The weather was lovely on Tuesday.")["findings"] == []
 
 
 def run(*args):
     return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, text=True, cwd=REPO)
 
 
-def test_cli_json_pack_and_reproduction(demo, tmp_path):
+def test_cli_pack_an_editor_would_attach(demo, tmp_path):
     db, _ = demo
     pack = tmp_path / "pack"
-    r = run("check", ARTICLE, "--db", str(db), "--format", "json", "--pack", str(pack))
+    text = SEED + " Paraplegia after an ESI usually begins within 24 hours."
+    r = run("check", text, "--db", str(db), "--format", "json", "--pack", str(pack))
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert {"findings", "matched", "data"} <= set(out)
-    for key in ("exposure", "event", "claim_type", "verdict", "cases"):
-        assert key in out["findings"][0]
     names = {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file()}
-    assert {"evidence.html", "evidence.pdf", "methods.md", "citation.txt", "query.toml", "tables/findings.csv"} <= names
-    assert {n.rsplit(".", 1)[1] for n in names if n.startswith("charts/")} == {"png", "svg", "pdf"}
+    assert {"evidence.html", "evidence.pdf", "methods.md", "citation.txt", "query.toml", "tables/findings.csv",
+            "appendix/files.csv"} <= names
+    assert any("onset" in n for n in names if n.startswith("charts/")), names  # behind the onset verdict
     page = (pack / "evidence.html").read_text()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)  # no external resources
-    assert "<link" not in page and "<script" not in page and "<svg" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert "<link" not in page and "<script" not in page and "<svg" in page and "<mark" in page
     from pypdf import PdfReader
 
-    pdf_text = " ".join(p.extract_text() for p in PdfReader(pack / "evidence.pdf").pages).replace("\n", " ")
-    assert "Deduplication followed" in pdf_text and re.search(r"hypothesis-\s*generating", pdf_text)
-    assert "SYNTHETIC" in pdf_text
+    pages = PdfReader(pack / "evidence.pdf").pages
+    assert len(pages) <= 8
+    texts = [p.extract_text() for p in pages]
+    assert all("SYNTHETIC" in t for t in texts)  # the label on every page
+    assert not any(re.search(r"\b[0-9a-f]{64}\b", t) for t in texts)  # checksums live in the appendix
+    assert re.search(r"\b[0-9a-f]{64}\b", (pack / "appendix" / "files.csv").read_text())
+    query = (pack / "query.toml").read_text()
+    assert str(tmp_path) not in query and "/work" not in query and str(db) not in query
     methods = (pack / "methods.md").read_text()
-    for item in ("custodian", "sha256", "latest version", "Exposure:", "MedDRA PTs", "EB05", "not incidence"):
+    for item in ("custodian", "latest version", "roles PS/SS", "MedDRA PTs", "READUS-PV items covered", "route"):
         assert item in methods, item
-    again = run("check", "--from", str(pack / "query.toml"), "--format", "json")
+    again = run("check", "--from", str(pack / "query.toml"), "--db", str(db), "--format", "json")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["findings"] == out["findings"]
+    strip = lambda fs: [{k: v for k, v in f.items() if k != "reading"} for f in fs]  # noqa: E731
+    assert strip(json.loads(again.stdout)["findings"]) == strip(out["findings"])
 
 
 def test_cli_overrides_and_errors(demo, tmp_path):
     db, _ = demo
-    r = run("check", "A claim with nothing in it.", "--db", str(db), "--exposure", "esi", "--event-group", "paralysis")
-    assert r.returncode == 0 and "Paralysis" in r.stdout
-    for args, message in ((("",), "empty"), (("Nothing here.",), "found no drug or event"),
-                          (("x", "--exposure", "nope"), "unknown exposure 'nope'")):
+    r = run("check", "Paraplegia has been reported.", "--db", str(db), "--exposure", "esi")
+    assert r.returncode == 0 and "Paraplegia" in r.stdout and "Epidural corticosteroid injection" in r.stdout
+    for args, message in ((("",), "empty"), (("x", "--exposure", "nope"), "unknown exposure 'nope'"),
+                          (("x", "--pack", "/proc/x"), "--pack")):
         r = run("check", *args, "--db", str(db))
         assert r.returncode == 1 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "Traceback" not in r.stderr
     bad = tmp_path / "bad.toml"
     bad.write_text("text = [unclosed\n")
     r = run("check", "--from", str(bad), "--db", str(db))
@@ -152,6 +253,6 @@ def test_the_methods_paragraph_says_how_probable_duplicates_were_treated(tmp_pat
         dropped = check(store, text, filters=Filters(exclude_probable_duplicates=True))
         finding = next(f for f in dropped["findings"] if f["claim_type"] == "existence")
         assert finding["cases"] == 4 and finding["probable_duplicates"] == 0
-        assert "excluded from the counts" in methods(dropped)
+        assert "were excluded" in methods(dropped)
     finally:
         store.close()

@@ -132,5 +132,91 @@ def test_header_only_file_has_no_rows():
 
 def test_unterminated_last_line_with_a_bad_key():
     # found by hypothesis: the last line, cut off and starting with a stray CR, is the truncation rule's to reject
-    res, out = clean(REAC + b"1$1$Nausea$\n\r2$2$Rash$")
+    res, out = clean(REAC + b"1$1$Nausea$\n\rx2$2$Rash")
     assert out == ["1$1$Nausea$"] and "truncated" in res.rejects[0].reason and accounted(res)
+
+
+# --- issue 14: nothing shifted, nothing silently dropped ---
+
+DEMO_HEADER = (b"primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$mfr_num"
+               b"$mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_country"
+               b"$occr_country\n")
+DEMO_COLS = DEMO_HEADER.decode().strip().split("$")
+
+
+def demo_line(**values) -> bytes:
+    row = {"primaryid": "101", "caseid": "10", "caseversion": "1", "i_f_code": "I", "event_dt": "20200101",
+           "fda_dt": "20200103", "rept_cod": "EXP", "mfr_num": "JP-CUBIST-$E2B0000000182", "mfr_sndr": "CUBIST",
+           "age": "42", "age_cod": "YR", "sex": "F", "e_sub": "Y", "wt": "70", "wt_cod": "KG", "occp_cod": "MD",
+           "reporter_country": "JP", "occr_country": "", **values}
+    return "$".join(row.get(c, "") for c in DEMO_COLS).encode()
+
+
+def values(line: str) -> dict[str, str]:
+    """A cleaned line read as the loader reads it."""
+    return {c: v.replace("\x1f", "$") for c, v in zip(DEMO_COLS, line.split("$"), strict=False)}
+
+
+def test_a_complete_last_line_without_terminator_is_loaded():
+    # DEMO22Q4.txt of ../shared/faers/real: the zip's CRC checks; the last record has all its fields
+    res, out = clean(REAC + b"1$1$Nausea$\n2$2$Rash$")
+    assert out == ["1$1$Nausea$", "2$2$Rash$"] and res.rejects == [] and res.unterminated and accounted(res)
+    res, out = clean(REAC + b"1$1$Nausea$\n")
+    assert not res.unterminated
+
+
+def test_an_embedded_dollar_before_an_empty_last_field_is_not_shifted():
+    # FORMAT.md: DEMO12Q1 mfr_num `JP-CUBIST-$E2B0000000182`; with occr_country empty the line ends in '$' and
+    # used to be read as a trailing-'$' line: age_cod '42', sex NULL, country 'MD'
+    res, out = clean(DEMO_HEADER + demo_line() + b"\n", "demo")
+    assert res.rejects == [] and len(out) == 1 and accounted(res)
+    v = values(out[0])
+    assert v["mfr_num"] == "JP-CUBIST-$E2B0000000182" and v["mfr_sndr"] == "CUBIST"
+    assert (v["age"], v["age_cod"], v["sex"], v["occp_cod"], v["reporter_country"]) == ("42", "YR", "F", "MD", "JP")
+    assert res.repaired == 1 and res.dollars == 1
+
+
+def test_a_line_that_reads_two_ways_or_none_is_rejected():
+    # auth_num and mfr_sndr empty, everything after mfr_num empty: the '$' could end the line or sit in mfr_num
+    ambiguous = demo_line(mfr_sndr="", age="", age_cod="", sex="", e_sub="", wt="", wt_cod="", occp_cod="",
+                          reporter_country="", mfr_num="JP$X")
+    res, out = clean(DEMO_HEADER + ambiguous + b"\n", "demo")
+    assert out == [] or values(out[0])["mfr_num"] == "JP$X"
+    # a '$' in a coded field: no column split is valid
+    res, out = clean(DEMO_HEADER + demo_line(mfr_num="X", age_cod="Y$R") + b"\n", "demo")
+    assert out == [] and "no reading of the line" in res.rejects[0].reason and accounted(res)
+
+
+def test_a_drug_row_with_a_dollar_in_its_name_keeps_its_route():
+    header = (b"primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr"
+              b"$cum_dose_unit$dechal$rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq\n")
+    # the '$' may sit in drugname or in prod_ai: both readings are valid, so the line is rejected, never shifted
+    # (it was loaded with route '1' and the ingredient 'e2bsimvastatin')
+    row = b"101$10$1$PS$ZOCOR$E2B$SIMVASTATIN$1$Oral$40 MG$$$Y$$$$$40$MG$TABLET$"
+    res, out = clean(header + row + b"\n", "drug")
+    assert out == [] and "2 valid ways" in res.rejects[0].reason
+    # without prod_ai only drugname can hold it
+    row = b"101$10$1$PS$ZOCOR$E2B$$1$Oral$40 MG$$$Y$$$$$40$MG$TABLET$"
+    res, out = clean(header + row + b"\n", "drug")
+    assert res.rejects == [] and out[0].split("$")[4:8] == ["ZOCOR\x1fE2B", "", "1", "Oral"]
+
+
+def test_a_bare_cr_between_records_splits_them():
+    res, out = clean(REAC + b"1$1$Nausea$\r2$2$Rash$\n3$3$Back\rpain$\n")
+    assert out == ["1$1$Nausea$", "2$2$Rash$", "3$3$Back pain$"] and res.rejects == [] and accounted(res)
+
+
+def test_a_caseid_too_large_for_the_model_is_rejected():
+    demo = b"primaryid$caseid$caseversion$fda_dt\n"
+    big = b"9" * 23
+    res, out = clean(demo + b"11$1$1$20200101\n12$" + big + b"$1$20200101\n13$9223372036854775808$1$20200101\n"
+                     b"14$9223372036854775807$1$20200101\n", "demo")
+    assert out == ["11$1$1$20200101", "14$9223372036854775807$1$20200101"]
+    assert [r.line_no for r in res.rejects] == [3, 4] and all("digits" in r.reason for r in res.rejects)
+
+
+def test_a_line_over_the_size_limit_is_rejected_not_a_crash():
+    huge = b"2$2$" + b"x" * (17 << 20) + b"$\n"
+    res, out = clean(REAC + b"1$1$Nausea$\n" + huge + b"3$3$Rash$\n")
+    assert out == ["1$1$Nausea$", "3$3$Rash$"] and "longer than" in res.rejects[0].reason and accounted(res)
+    assert len(res.rejects[0].raw) < 5000

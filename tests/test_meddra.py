@@ -367,12 +367,18 @@ def test_the_sidebar_picker_and_the_case_view(meddra_db, monkeypatch):
 
     monkeypatch.setenv("EXPLORER_DB", str(meddra_db))
     at = AppTest.from_file(str(REPO / "explorer" / "app" / "main.py"), default_timeout=60)
-    for k, v in {"exposure_mode": "none", "smq": SMQ_NAME, "scope": "broad", "case": "2"}.items():
+    # the view names MedDRA terms by code (names may hold commas)
+    for k, v in {"exposure_mode": "none", "smq": "75000001", "scope": "broad", "case": "2"}.items():
         at.query_params[k] = v
     at.switch_page("views/cases.py")
     at.run()
     assert not at.exception, at.exception
-    assert at.caption[0].value.startswith(f"{len(BROAD)} cases")
+    assert any(c.value.startswith(f"{len(BROAD)} cases") for c in at.caption)
     assert any("Reactions by MedDRA 91.0 English" in m.value for m in at.markdown)
-    at.sidebar.radio(key="meddra_scope").set_value("narrow").run()
-    assert at.caption[0].value.startswith(f"{len(NARROW)} cases") and "scope" not in at.query_params
+    at.sidebar.radio(key="w:scope").set_value("narrow").run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith(f"{len(NARROW)} cases") for c in at.caption)
+    assert "scope" not in at.query_params and at.query_params["smq"] == "75000001"
+    at.sidebar.multiselect(key="w:soc").set_value(["70000002"]).run()  # + the vascular SOC (1, 2, 5)
+    assert any(c.value.startswith(f"{len(NARROW | {1, 5})} cases") for c in at.caption)
+    assert at.query_params["soc"] == "70000002"

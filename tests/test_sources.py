@@ -89,3 +89,34 @@ def test_same_quarter_twice(tmp_path):
     b = write_quarter(tmp_path / "b", "2020q1", {"demo": [report("11", "1", "1")]}, as_zip=False)
     with pytest.raises(InputError, match="quarter 2020q1 is also in"):
         discover([a, b])
+
+
+@pytest.mark.parametrize("stray", ["DEMO19Q4.txt", "0copy/DEMO19Q4.txt", "zz/demo19q4.TXT"])
+def test_a_stray_second_copy_of_a_table_is_an_error_naming_both(tmp_path, stray):
+    # issue 14: a partial DEMO19Q4.txt beside ASCII/DEMO19Q4.txt silently won or lost by folder order
+    base = write_quarter(tmp_path, "2019q4", {"demo": [report(f"{i}1", str(i), "1") for i in range(1, 9)]},
+                         as_zip=False)
+    full = base / "ASCII" / "DEMO19Q4.txt"
+    copy = base / stray
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(full.read_bytes()[:120])
+    with pytest.raises(InputError) as err:
+        discover([base])
+    message = str(err.value)
+    assert str(full) in message and str(copy) in message and "\n" not in message
+
+
+def test_two_copies_of_a_table_in_one_zip_or_of_a_deleted_list(tmp_path):
+    z = _bad_zip(tmp_path, "faers_ascii_2019q4.zip", {"ASCII/DEMO19Q4.txt": b"primaryid$caseid\n1$1\n",
+                                                       "DEMO19Q4.txt": b"primaryid$caseid\n"})
+    with pytest.raises(InputError, match="a second DEMO table for 2019q4"):
+        discover([z])
+    z = _bad_zip(tmp_path, "faers_ascii_2019q3.zip", {"ASCII/DEMO19Q3.txt": b"primaryid$caseid\n1$1\n",
+                                                       "Deleted/DELETE19Q3.txt": b"\n1\n",
+                                                       "ASCII/DELETE19Q3.txt": b"\n1\n"})
+    with pytest.raises(InputError, match="second copy of the 2019q3 deleted-case list"):
+        discover([z])
+    # FDA's re-issued DEMO18Q1_new.txt still replaces DEMO18Q1.txt, in either order
+    z = _bad_zip(tmp_path, "faers_ascii_2018q1.zip", {"ascii/DEMO18Q1_new.txt": b"primaryid$caseid\n1$1\n",
+                                                       "ascii/DEMO18Q1.txt": b"primaryid$caseid\n"})
+    assert discover([z])[0].files["demo"].name.endswith("DEMO18Q1_new.txt")

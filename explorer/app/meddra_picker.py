@@ -1,81 +1,82 @@
 """MedDRA on the dashboard: the sidebar's SMQ / HLT / SOC picker, the case view's primary SOCs, the Overview section.
 
 Each function shows nothing when the store holds no MedDRA (the dashboard then works exactly as without it). The
-service layer (``explorer.meddra.service``) does the work; this module only draws and caches.
+service layer (``explorer.meddra.service``) does the work; this module only draws and caches. The picker follows
+the sidebar's rule: the view (``smq``, ``scope``, ``hlt``, ``soc`` in :data:`explorer.app.state.PARAMS`) holds the
+choice, by MedDRA code (names may hold commas), and each widget is seeded from it.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.definitions import EventGroup
-from explorer.errors import ExplorerError
+from explorer.app import db, state
 from explorer.meddra import lookup, service
-
-_SEP = "|"  # MedDRA names may hold commas: lists in the URL are joined with |
-
-
-@st.cache_data(show_spinner=False)
-def _names(path: str, key: tuple, level: str) -> list[str]:
-    store = analysis.Store.open(path)
-    try:
-        return [n for n in lookup.names(store.con, level)["name"] if n]
-    finally:
-        store.close()
+from explorer.selection import Selection
 
 
-def _listed(name: str) -> list[str]:
-    value = st.query_params.get(name, "")
-    return [v for v in value.split(_SEP) if v] if isinstance(value, str) else []
+@st.cache_data(show_spinner=False, max_entries=16)
+def _names(path: str, key: tuple, level: str) -> dict[str, str]:
+    """{code: name} of the current version's SMQs, HLTs or SOCs ({} without MedDRA)."""
+    with db.one_off_store() as s:
+        if lookup.version_label(s.con) is None:
+            return {}
+        frame = lookup.names(s.con, level)
+    return {str(code): name for code, name in zip(frame["code"], frame["name"], strict=True) if name}
 
 
-def event(s: analysis.Store, event: EventGroup | None, params: dict[str, str]) -> EventGroup | None:
-    """The sidebar's MedDRA picker: an SMQ (narrow or broad), HLTs and SOCs, joined to the event chosen above it.
+def names(level: str) -> dict[str, str]:
+    """{code: name} of one level of the current MedDRA version (cached until the database file changes)."""
+    path = db.db_path()
+    return _names(str(path), db.file_key(path), level)
 
-    Args:
-        s: the session's store.
-        event: the event group or PTs chosen so far (None for none).
-        params: the URL parameters being written; the picker adds ``smq``, ``scope``, ``hlt``, ``soc``.
 
-    Returns:
-        The event with the PTs of the chosen MedDRA terms added (the same event when none is chosen, or when the
-        store holds no MedDRA).
-    """
+def render(v: dict, s: analysis.Store) -> None:
+    """Draw the picker under the event choices and write its values into the view (nothing without MedDRA)."""
     label = service.version_label(s)
     if label is None:
-        return event
-    key = st.session_state.get("_store_key", ())
-    smqs, hlts_all, socs_all = (_names(str(s.path), key, level) for level in ("smq", "hlt", "soc"))
-    chosen = bool(st.query_params.get("smq") or _listed("hlt") or _listed("soc"))
+        return
+    smqs, hlts, socs = names("smq"), names("hlt"), names("soc")
+    chosen = bool(v["smq"] or v["hlt"] or v["soc"])
     with st.sidebar.expander(f"…or MedDRA terms ({label})", expanded=chosen):
-        current = st.query_params.get("smq", "")
-        smq = st.selectbox("SMQ", ["(none)", *smqs], index=smqs.index(current) + 1 if current in smqs else 0,
-                           key="meddra_smq", help="Standardised MedDRA Query; algorithmic SMQs are used by their "
-                                                  "narrow/broad term lists only")
-        scope = st.radio("Scope", ["narrow", "broad"], horizontal=True, key="meddra_scope",
-                         index=1 if st.query_params.get("scope") == "broad" else 0,
-                         help="broad: the narrow and the broad terms")
-        hlts = st.multiselect("HLT", hlts_all, default=[h for h in _listed("hlt") if h in hlts_all], key="meddra_hlt")
-        socs = st.multiselect("SOC (every axis)", socs_all, default=[c for c in _listed("soc") if c in socs_all],
-                              key="meddra_soc")
-    smq = None if smq == "(none)" else smq
-    params.update(smq=smq or "", scope=scope if smq and scope != "narrow" else "", hlt=_SEP.join(hlts),
-                  soc=_SEP.join(socs))
-    try:
-        group = service.event_from_options(s, smq, scope if smq else None, hlts, (), socs)
-    except ExplorerError as e:
-        st.error(str(e))
-        st.stop()
-    return service.combine(event, group)
+        options = ["", *smqs]
+        v["smq"] = st.selectbox("SMQ", options, key=state.seed("smq", v["smq"] if v["smq"] in smqs else "", options),
+                                format_func=lambda c: smqs.get(c, "(none)"),
+                                help="Standardised MedDRA Query; algorithmic SMQs are used by their narrow/broad "
+                                     "term lists only") or ""
+        scopes = ["narrow", "broad"]
+        v["scope"] = st.radio("Scope", scopes, horizontal=True, key=state.seed(
+            "scope", v["scope"] if v["scope"] in scopes else "narrow", scopes), help="broad: narrow and broad terms")
+        v["hlt"] = tuple(st.multiselect("HLT", list(hlts), format_func=hlts.get,
+                                        key=state.seed("hlt", [c for c in v["hlt"] if c in hlts])))
+        v["soc"] = tuple(st.multiselect("SOC (every axis)", list(socs), format_func=socs.get,
+                                        key=state.seed("soc", [c for c in v["soc"] if c in socs])))
+
+
+def apply(v: dict, s: analysis.Store, sel: Selection) -> Selection:
+    """The selection with the picker's MedDRA terms joined to its event (unchanged without MedDRA or a choice).
+
+    Raises:
+        ExplorerError: a term cannot be resolved (the page's error boundary shows it).
+    """
+    if not (v["smq"] or v["hlt"] or v["soc"]) or service.version_label(s) is None:
+        return sel
+    smqs, hlts, socs = names("smq"), names("hlt"), names("soc")
+    smq = smqs.get(v["smq"])
+    group = service.event_from_options(s, smq, v["scope"] if smq else None, [hlts[c] for c in v["hlt"] if c in hlts],
+                                       (), [socs[c] for c in v["soc"] if c in socs])
+    return replace(sel, event=service.combine(sel.event, group))
 
 
 def case_reactions(s: analysis.Store, caseid: int | str) -> None:
     """Under a case: each reported term, the current MedDRA PT it maps to and the PT's primary SOC."""
     frame = service.case_reactions(s, caseid)
     if frame is not None:
-        st.markdown(f"**Reactions by {service.version_label(s)}** (reported term, PT, primary SOC)")
+        st.markdown(f"**Reactions by {service.version_label(s)}** (reported term, PT, how it maps, primary SOC)")
         st.dataframe(frame, hide_index=True, width="stretch")
 
 

@@ -22,6 +22,14 @@ from explorer.ingest.layouts import map_header
 CHUNK = 32 << 20
 MAX_JOIN = 20
 """At most this many physical lines are rejoined into one record."""
+MAX_LINE = 8 << 20
+"""Longest record loaded, in bytes. DuckDB reads lines up to 16 MB and a latin-1 line can double in UTF-8, so a longer
+line is rejected with its reason rather than failing the load."""
+MAX_CASEID = (1 << 63) - 1
+"""The model keeps caseid as a BIGINT: a DEMO caseid (or a deleted caseid) above this cannot be a FAERS case number."""
+DOLLAR = b"\x1f"
+"""Stands for a ``$`` inside a value in the cleaned lines (control characters never reach them); the loader turns it
+back into ``$``."""
 
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _CONTROL_STR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -29,9 +37,51 @@ _CONTROL_STR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n"
 # A line whose first field is not a number (after optional spaces) cannot be a record.
 _BAD_KEY = re.compile(rb"\n(?! *\d+ *\$)(?=[^\n])")  # (the first line is checked apart)
-# In DEMO the second field is the case number: digits, or empty (a report without a case is counted apart).
-_BAD_CASE_KEY = re.compile(rb"\n(?! *\d+ *\$ *\d* *\$)(?=[^\n])")
+# In DEMO the second field is the case number: digits, or empty (a report without a case is counted apart). Lines
+# with 19 digits or more are looked at one by one (a BIGINT holds every 18-digit number, not every 19-digit one).
+_BAD_CASE_KEY = re.compile(rb"\n(?! *\d+ *\$ *\d{0,18} *\$)(?=[^\n])")
 CASE_KEY_TABLES = ("demo",)
+# A bare CR (not part of CRLF) followed by a record's key ends a line: FAERS records separated by old-Mac line ends
+# would otherwise be joined into one line and rejected together. Any other bare CR is a control character in a value.
+_CR_BEFORE_KEY = re.compile(rb"\r(?= *\d+ *\$)")
+
+# Repairs: a line with one '$' too many is loaded only if joining two fields at a free-text column gives a line whose
+# every other value is valid in its own column (FORMAT.md: DEMO12Q1 mfr_num `JP-CUBIST-$E2B0000000182`), and no other
+# way of reading the line is valid too. Otherwise it is rejected: a shifted column is never loaded.
+JOINABLE = frozenset({"mfr_num", "drugname", "prod_ai", "dose_vbm", "lot_num", "pt", "drug_rec_act", "indi_pt"})
+
+
+def _codes(*values: str) -> re.Pattern:
+    return re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE)
+
+
+_DATE = re.compile(r"\d{4}(?:\d{2}){0,2}(?:\.0)?")
+_INT = re.compile(r"\d+(?:\.0)?")
+_NUMBER = re.compile(r"\d*\.?\d+|\d+\.")
+_YN = _codes("Y", "N")
+_WORDS = re.compile(r".*[^\W\d_].*")  # text that has a letter in it (routes, units, forms, PTs)
+# Values each column can hold (FORMAT.md "Codes"; dates YYYYMMDD, YYYYMM or YYYY), checked only on lines being
+# repaired. An empty value is valid everywhere.
+VALID: dict[str, re.Pattern] = {
+    "caseversion": _INT, "foll_seq": _INT, "drug_seq": _INT, "dsg_drug_seq": _INT, "indi_drug_seq": _INT,
+    "nda_num": _INT,
+    "event_dt": _DATE, "mfr_dt": _DATE, "init_fda_dt": _DATE, "fda_dt": _DATE, "rept_dt": _DATE, "death_dt": _DATE,
+    "exp_dt": _DATE, "start_dt": _DATE, "end_dt": _DATE,
+    "age": _NUMBER, "wt": _NUMBER, "dur": _NUMBER, "dose_amt": _NUMBER,
+    "i_f_code": _codes("I", "F"), "rept_cod": _codes("EXP", "PER", "DIR", "5DAY", "30DAY"),
+    "occp_cod": _codes("MD", "PH", "OT", "LW", "CN", "HP"), "role_cod": _codes("PS", "SS", "C", "I", "DN"),
+    "outc_cod": _codes("DE", "LT", "HO", "DS", "CA", "RI", "OT"),
+    "rpsr_cod": _codes("FGN", "SDY", "LIT", "CSM", "HP", "UF", "CR", "DT", "OTH"),
+    "age_cod": _codes("DEC", "YR", "YRS", "MON", "WK", "DY", "HR"), "age_grp": _codes("N", "I", "C", "T", "A", "E"),
+    "sex": _codes("F", "M", "UNK", "NS"), "wt_cod": _codes("KG", "LBS", "GMS"),
+    "dechal": _codes("Y", "N", "U", "D"), "rechal": _codes("Y", "N", "U", "D"), "val_vbm": _codes("1", "2"),
+    "dur_cod": _codes("YR", "MON", "WK", "DAY", "HR", "MIN", "SEC"), "e_sub": _YN, "to_mfr": _YN, "confid": _YN,
+    "route": _WORDS, "dose_unit": _WORDS, "cum_dose_unit": _WORDS, "dose_form": _WORDS, "dose_freq": _WORDS,
+    "pt": _WORDS, "indi_pt": _WORDS, "drug_rec_act": _WORDS, "mfr_sndr": _WORDS,
+    # ISO/GENC codes, or (legacy AERS) country names: letters, never digits
+    "reporter_country": re.compile(r"[A-Za-z][A-Za-z .,'()&-]+"),
+    "occr_country": re.compile(r"[A-Za-z][A-Za-z .,'()&-]+"),
+}
 
 
 @dataclass
@@ -60,6 +110,8 @@ class CleanResult:
     joined_lines: int = 0  # the physical lines that went into them
     repaired: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    unterminated: bool = False  # the last line had no line terminator (loaded if it is a complete record)
+    dollars: int = 0  # lines loaded with a '$' inside a value (written as DOLLAR)
     sha256: str = ""
     nbytes: int = 0
 
@@ -86,20 +138,27 @@ def _sanitize(raw: bytes) -> bytes:
 class _Cleaner:
     """Applies the per-line rules of one file; keeps no state between chunks but the counts."""
 
-    def __init__(self, n_fields: int, trailing: bool, result: CleanResult, case_key: bool = False):
-        self.n = n_fields
+    def __init__(self, columns: list[str | None], trailing: bool, result: CleanResult, case_key: bool = False):
+        self.columns = columns
+        self.n = len(columns)
         self.trailing = trailing
         self.res = result
         self.case_key = case_key
         self.bad_key = _BAD_CASE_KEY if case_key else _BAD_KEY
+        self.last_unterminated = False  # set by clean_table for the chunk that holds the file's unterminated last line
 
     def key_problem(self, line: bytes) -> str | None:
         """Why the line's key fields cannot be a record's, or None."""
         fields = line.split(b"$", 2)
         if not fields[0].strip().isdigit():
             return "first field (primaryid/ISR) is not a number"
-        if self.case_key and len(fields) > 1 and fields[1].strip() and not fields[1].strip().isdigit():
-            return "caseid (second field) is not a number"
+        if self.case_key and len(fields) > 1 and fields[1].strip():
+            case = fields[1].strip()
+            if not case.isdigit():
+                return "caseid (second field) is not a number"
+            if len(case) > 19 or int(case) > MAX_CASEID:
+                return f"caseid (second field) has {len(case)} digits: larger than any case number (at most 19 " \
+                       f"digits, up to {MAX_CASEID})"
         return None
 
     def fits(self, line: bytes) -> str | None:
@@ -111,11 +170,81 @@ class _Cleaner:
             return "ok" if self.trailing else "other"
         return None
 
-    def emit(self, out: list[bytes], line: bytes) -> None:
-        out.append(line if self.fits(line) == "ok" else (line + b"$" if self.trailing else line[:-1]))
-        self.res.rows += 1
+    def accept(self, line: bytes) -> tuple[bytes | None, str | None]:
+        """The line to write for a (sanitized) line that has at least the header's field count, or why it cannot be.
+
+        A line of the file's form is written as it is; a legacy line without its trailing ``$`` gets it. Any line with
+        one ``$`` more than the file's form (including a current-layout line that ends in ``$``, which may be an
+        extra ``$`` at its end or a ``$`` inside a value before an empty last field) goes through :meth:`repair`.
+        """
+        form = self.fits(line)
+        if form == "ok":
+            return line, None
+        if form == "other" and self.trailing:
+            return line + b"$", None
+        return self.repair(line)
+
+    def readings(self, fields: list[bytes], trailing: bool) -> list[tuple[tuple[bytes, ...], bool]]:
+        """The valid ways to read a line's fields with one ``$`` too many: (values, whether a '$' was kept in one)."""
+        bases = [fields]
+        if not fields[-1].strip():  # an extra '$' at the end of the line (the file's, or a stray one)
+            bases = [fields[:-1]] if trailing else [fields, fields[:-1]]
+        found: dict[tuple[bytes, ...], bool] = {}
+        for base in bases:
+            extra = len(base) - self.n
+            if extra == 0:
+                found.setdefault(tuple(base), False)
+            elif extra == 1:
+                for i, col in enumerate(self.columns):
+                    # a '$' inside a value has text on both sides of it
+                    if col in JOINABLE and base[i].strip() and base[i + 1].strip():
+                        found.setdefault(tuple(base[:i] + [base[i] + DOLLAR + base[i + 1]] + base[i + 2:]), True)
+        return [(r, joined) for r, joined in found.items() if self._valid(r)]
+
+    def repair(self, line: bytes) -> tuple[bytes | None, str | None]:
+        """Put every value of a line with one ``$`` too many in its own column, or say why that cannot be done."""
+        fields = line.split(b"$")
+        found = len(fields) - 1
+        want = self.n - (0 if self.trailing else 1)
+        valid = self.readings(fields, self.trailing)
+        if len(valid) == 1:
+            values, joined = valid[0]
+            self.res.dollars += joined
+            return b"$".join(values) + (b"$" if self.trailing else b""), None
+        if not valid:
+            return None, (f"too many fields: expected {want} '$', found {found}, and no reading of the line puts "
+                          "every value in a valid column ('$' inside a value, or two records on one line)")
+        return None, (f"too many fields: expected {want} '$', found {found}, and the line reads {len(valid)} valid "
+                      "ways ('$' inside a value, or an extra '$' at its end): not loaded rather than risk a shifted "
+                      "column")
+
+    def _valid(self, values: tuple[bytes, ...]) -> bool:
+        if not values[0].strip().isdigit():
+            return False
+        for col, raw in zip(self.columns, values, strict=True):
+            rule = VALID.get(col) if col else None
+            if rule is not None:
+                v = raw.decode("utf-8", "replace").strip()
+                if v and not rule.fullmatch(v):
+                    return False
+        return True
+
+    def majority_trailing(self, lines: list[bytes]) -> bool:
+        """Decide from a sample whether the file's records end with an extra ``$`` (legacy AERS) or not.
+
+        A line ending in ``$`` with one ``$`` more than the header counts for the trailing form only if that is the one
+        valid way to read it: it may be a ``$`` inside a value before an empty last field.
+        """
+        n = self.n
+        sample = [ln.rstrip(b"\r") for ln in lines[:2000]]
+        trailing = sum(1 for ln in sample if ln.count(b"$") == n and ln.endswith(b"$")
+                       and [r for r, joined in self.readings(ln.split(b"$"), False)] == [tuple(ln.split(b"$")[:-1])])
+        plain = sum(1 for ln in sample if ln.count(b"$") == n - 1)
+        return trailing > plain
 
     def reject(self, line_no: int, raw: bytes, reason: str) -> None:
+        if len(raw) > 4096:
+            raw = raw[:4096] + b" ..."
         self.res.rejects.append(Reject(line_no, decode_line(raw), reason))
 
     def suspects(self, lines: list[bytes], text: bytes) -> list[int]:
@@ -127,14 +256,18 @@ class _Cleaner:
             bad = {i for i, c in enumerate(map(bytes.count, lines, repeat(b"$"))) if c != want}
         if text.translate(None, _PLAIN):
             bad.update(i for i, ln in enumerate(lines) if ln.translate(None, _PLAIN))
+        if len(text) > MAX_LINE:
+            bad.update(i for i, ln in enumerate(lines) if len(ln) > MAX_LINE)
         if lines and self.key_problem(lines[0]):
             bad.add(0)
         line, pos = 0, 0
         for m in self.bad_key.finditer(text):  # usually none; each match is the newline before a line with a bad key
             line += text.count(b"\n", pos, m.start()) + 1
             pos = m.start() + 1
-            if line < len(lines):  # (a match on the unterminated last line is the caller's to handle)
+            if line < len(lines):
                 bad.add(line)
+        if self.last_unterminated and lines:
+            bad.add(len(lines) - 1)  # looked at on its own, so that its fate is recorded
         return sorted(bad)
 
     def run(self, lines: list[bytes], text: bytes, first_line_no: int, final: bool) -> tuple[list[bytes] | None, int]:
@@ -159,24 +292,34 @@ class _Cleaner:
             i = b
             raw = lines[i]
             line_no = first_line_no + i
+            last = self.last_unterminated and i == total - 1
+
+            def truncated(problem: str, last=last) -> str:
+                return f"last line has no line terminator and {problem}: the file is truncated" if last else problem
             if not raw.strip():
                 self.res.blank += 1
                 i += 1
                 continue
-            line = _sanitize(raw)
-            c = line.count(b"$")
-            if self.fits(line) is not None:
-                problem = self.key_problem(line)
-                if problem is None:
-                    self.emit(out, line)
-                    self.res.repaired += line != raw or self.fits(line) == "other"
-                else:
-                    self.reject(line_no, raw, problem)
+            if len(raw) > MAX_LINE:
+                self.reject(line_no, raw, f"line of {len(raw):,} bytes: longer than the {MAX_LINE >> 20} MB a "
+                                          "record may have")
                 i += 1
                 continue
-            if c > want:
-                self.reject(line_no, raw, f"too many fields: expected {want} '$', found {c} "
-                                          "('$' inside a value, or two records on one line)")
+            line = _sanitize(raw)
+            c = line.count(b"$")
+            if c > want or self.fits(line) is not None:
+                fixed, why = self.accept(line)
+                problem = why or self.key_problem(fixed)
+                if problem is None and last and not self._valid(tuple(fixed.split(b"$")[: self.n])):
+                    # a record cut inside its last value has the right field count: codes, dates and numbers are
+                    # checked (a cut free-text value cannot be told from a whole one)
+                    problem, why = "a value is not valid in its column", True
+                if problem is None:
+                    out.append(fixed)
+                    self.res.rows += 1
+                    self.res.repaired += fixed != raw
+                else:
+                    self.reject(line_no, raw, truncated(problem) if why else problem)
                 i += 1
                 continue
             # Too few fields: an embedded newline split the record; rejoin it with the lines that follow.
@@ -188,6 +331,8 @@ class _Cleaner:
                     break  # the next line is a record of its own, not a continuation
                 joined += b" " + nxt
                 j += 1
+                if len(joined) > MAX_LINE:
+                    break
                 if self.fits(joined) is not None:
                     complete = True
                     break
@@ -195,14 +340,17 @@ class _Cleaner:
                     break
             if not complete and j >= total and not final and j - i < MAX_JOIN:
                 return out, i  # the rest of the record may be in the next chunk
-            if complete and self.key_problem(joined) is None:
-                self.emit(out, joined)
-                self.res.rejoined += 1
-                self.res.joined_lines += j - i
-                i = j
-                continue
-            self.reject(line_no, raw, f"too few fields: expected {want} '$', found {c}, "
-                                      "and the following lines do not complete it")
+            if complete:
+                fixed, why = self.accept(joined)
+                if why is None and self.key_problem(fixed) is None:
+                    out.append(fixed)
+                    self.res.rows += 1
+                    self.res.rejoined += 1
+                    self.res.joined_lines += j - i
+                    i = j
+                    continue
+            self.reject(line_no, raw, truncated(f"too few fields: expected {want} '$', found {c}, "
+                                                "and the following lines do not complete it"))
             i += 1
         out.extend(lines[i:])
         self.res.rows += total - i
@@ -276,35 +424,30 @@ def clean_table(stream: BinaryIO, out: BinaryIO, table: str, where: str) -> Clea
                 continue
             text, pending = pending[: cut + 1], pending[cut + 1:]
         text = text.replace(b"\r\n", b"\n")
+        if b"\r" in text:
+            text = _CR_BEFORE_KEY.sub(b"\n", text)
         lines = text.split(b"\n")
         tail = lines.pop()  # b"" when the text ends with a newline; else an unterminated last line (at EOF)
+        if eof and tail:
+            # FDA's zips pass their CRC with a last line that has no terminator: it is how the file was shipped, not
+            # a truncation. It is loaded if it is a complete record; only a wrong field count means a cut-off file.
+            lines.append(tail)
+            result.unterminated = True
         if cleaner is None:
-            cleaner = _Cleaner(len(columns), _majority_trailing(lines, len(columns)), result,
-                               case_key=table.lower() in CASE_KEY_TABLES)
-            result.trailing = cleaner.trailing
+            cleaner = _Cleaner(columns, False, result, case_key=table.lower() in CASE_KEY_TABLES)
+            cleaner.trailing = result.trailing = cleaner.majority_trailing(lines)
+        cleaner.last_unterminated = eof and bool(tail)
         written, consumed = cleaner.run(lines, text, line_no, final=eof)
         if written is None:
-            out.write(text[: len(text) - len(tail)])
+            out.write(text if text.endswith(b"\n") or not text else text + b"\n")
         elif written:
             out.write(b"\n".join(written) + b"\n")
         line_no += consumed
         result.lines += consumed
         if consumed < len(lines):
             pending = b"\n".join(lines[consumed:]) + b"\n" + pending
-        if eof and tail:
-            result.lines += 1
-            if tail.strip(b" \r\t"):
-                cleaner.reject(line_no, tail, "last line has no line terminator: the file is truncated")
-            else:
-                result.blank += 1
     result.sha256 = digest.hexdigest()
     result.nbytes = nbytes
     return result
 
 
-def _majority_trailing(lines: list[bytes], n: int) -> bool:
-    """Decide from a sample whether the file's records end with an extra ``$`` (legacy AERS) or not."""
-    sample = lines[:2000]
-    trailing = sum(1 for ln in sample if ln.count(b"$") == n and ln.rstrip(b"\r").endswith(b"$"))
-    plain = sum(1 for ln in sample if ln.count(b"$") == n - 1)
-    return trailing > plain

@@ -66,21 +66,46 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _basename(name: str) -> str:
+    """The file name of a TableFile's name (a path, or ``zip:member``)."""
+    return re.split(r"[/\\:]", name)[-1]
+
+
 def _add(quarters: dict[str, Quarter], origin: str, basename: str, tf_factory) -> bool:
-    """Register a file under its quarter if its name is a FAERS table; return True if it was one."""
+    """Register a file under its quarter if its name is a FAERS table; return True if it was one.
+
+    Raises:
+        InputError: a second copy of a table (or of a deleted list) for the same quarter, such as a stray
+            ``DEMO19Q4.txt`` beside ``ASCII/DEMO19Q4.txt``: which one is right cannot be guessed, and taking either
+            silently would load a partial or stale table.
+    """
     m = TABLE_FILE.fullmatch(basename)
     if m:
         q = quarters.setdefault(_quarter_of(m), Quarter(_quarter_of(m), origin))
         table = m.group(1).lower()
         is_new = bool(m.group(4))
-        # FDA re-issued DEMO18Q1 as DEMO18Q1_new.txt: the _new file replaces the original.
-        if table not in q.files or is_new:
-            q.files[table] = tf_factory(table)
+        tf = tf_factory(table)
+        held = q.files.get(table)
+        if held is None:
+            q.files[table] = tf
+        else:
+            held_new = bool(TABLE_FILE.fullmatch(_basename(held.name)).group(4))
+            # FDA re-issued DEMO18Q1 as DEMO18Q1_new.txt: the _new file replaces the original (FORMAT.md).
+            if is_new == held_new:
+                raise InputError(held.name, f"a second {table.upper()} table for {q.quarter} is at {tf.name}: "
+                                 "keep one copy (the loader will not choose between them)")
+            if is_new:
+                q.files[table] = tf
         return True
     m = DELETE_FILE.fullmatch(basename)
     if m:
         q = quarters.setdefault(_quarter_of(m, 1), Quarter(_quarter_of(m, 1), origin))
-        q.deleted.append(tf_factory("deleted"))
+        tf = tf_factory("deleted")
+        for held in q.deleted:
+            if _basename(held.name).lower() == basename.lower():
+                raise InputError(held.name, f"a second copy of the {q.quarter} deleted-case list is at {tf.name}: "
+                                 "keep one copy")
+        q.deleted.append(tf)
         return True
     return False
 

@@ -23,7 +23,7 @@ def template() -> go.layout.Template:
         font={"family": FONT, "size": 12, "color": "#222"}, paper_bgcolor="white", plot_bgcolor="white",
         xaxis={"showline": True, "linecolor": "#444", "ticks": "outside", "showgrid": False, "zeroline": False},
         yaxis={"showline": True, "linecolor": "#444", "ticks": "outside", "showgrid": False, "zeroline": False},
-        margin={"l": 70, "r": 20, "t": 60, "b": 110}, legend={"orientation": "h", "y": -0.25},
+        margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.2},
         colorway=[SERIOUS, NON_SERIOUS, ACCENT, "#7f7f7f", "#548235", "#bf9000"],
     )
     return t
@@ -34,7 +34,7 @@ def caption(notice: str, quarters: str, definition: str, filters: str = "", synt
     parts = [
         ("SYNTHETIC DEMO DATA — NOT FDA DATA. " if synthetic else "")
         + f"Source: {notice}, quarters {quarters}",
-        "deduplicated to the latest version of each case (FDA's rule), deleted cases removed; counts are distinct "
+        "Deduplicated to the latest version of each case (FDA's rule), deleted cases removed; counts are distinct "
         "cases, not rates",
         f"Selection: {definition}" + (f"; filters: {filters}" if filters else ""),
         f"Produced {date.today().isoformat()} with faers-explorer",
@@ -51,12 +51,112 @@ def _count_axis(fig: go.Figure, axis: str = "y") -> None:
 
 
 def _finish(fig: go.Figure, title: str, cap: str, synthetic: bool) -> go.Figure:
+    """Title, template and the caption (kept in ``layout.meta``; :func:`for_print` draws it on the canvas)."""
+    heading = title
     if synthetic:
         title = f"{title} — synthetic demo data, not FDA data"
-    fig.update_layout(template=template(), title={"text": title, "x": 0, "font": {"size": 14}})
-    fig.add_annotation(text=_wrap(cap, 130), xref="paper", yref="paper", x=0, y=-0.42, showarrow=False,
-                       align="left", xanchor="left", yanchor="top", font={"size": 9, "color": "#444"})
+    fig.update_layout(template=template(), title={"text": title, "x": 0, "font": {"size": 14}},
+                      meta={"caption": cap, "title": title, "heading": heading, "synthetic": synthetic})
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
+
+
+# ---- print sizes ----------------------------------------------------------------------------------------------------
+
+PX_PER_IN = 96  # plotly and kaleido lay out in CSS pixels: 96 to the inch, 1 px = 0.75 pt
+SINGLE_COLUMN_IN, DOUBLE_COLUMN_IN = 3.5, 7.0
+PRINT_FONT_PX = 10  # 7.5 pt at print size: journals ask for at least 7 pt
+PLOT_HEIGHT_PX = {SINGLE_COLUMN_IN: 230, DOUBLE_COLUMN_IN: 300}
+_CHAR = 0.56  # average glyph width of Arial, in font sizes
+
+
+def _labels(fig: go.Figure, axis: str) -> list[str]:
+    out = []
+    for trace in fig.data:
+        values = getattr(trace, axis, None)
+        if values is None:
+            continue
+        out.extend(str(v) for v in values if isinstance(v, str))
+    return out
+
+
+def _wrap_label(text: str, width: int) -> str:
+    return _wrap(text, width) if len(text) > width else text
+
+
+def for_print(fig: go.Figure, width_in: float = DOUBLE_COLUMN_IN) -> tuple[go.Figure, int, int]:
+    """A copy of a figure laid out for print at ``width_in`` inches, with the title, the caption and (for synthetic
+    data) the synthetic label drawn on the canvas, fonts of at least 7 pt at that size, and margins grown to fit the
+    longest tick labels.
+
+    Returns:
+        The figure and its width and height in CSS pixels (96 per inch).
+    """
+    f = go.Figure(fig)
+    meta = dict(f.layout.meta) if isinstance(f.layout.meta, dict) else {}
+    cap = meta.get("caption", "")
+    title = meta.get("heading") or meta.get("title") or (f.layout.title.text or "")
+    synthetic = bool(meta.get("synthetic"))
+    width = round(width_in * PX_PER_IN)
+    fs = PRINT_FONT_PX
+    plot_h = PLOT_HEIGHT_PX.get(width_in, round(width_in * 43))
+    # left: the longest y label (PT names of bar and forest charts), wrapped beyond 30 characters
+    ylab = _labels(f, "y")
+    wrap_at = 26 if width_in <= SINGLE_COLUMN_IN else 40
+    if ylab:
+        wrapped = {v: _wrap_label(v, wrap_at) for v in ylab}
+        for trace in f.data:
+            if trace.y is not None and any(isinstance(v, str) for v in trace.y):
+                trace.y = [wrapped.get(v, v) if isinstance(v, str) else v for v in trace.y]
+        longest = max(len(part) for v in wrapped.values() for part in v.split("<br>"))
+        left = min(round(longest * fs * _CHAR) + 16, round(width * 0.55))
+        lines = max(v.count("<br>") + 1 for v in wrapped.values())
+        plot_h = max(plot_h, len(dict.fromkeys(wrapped.values())) * lines * round(fs * 1.4) + 10)
+    else:
+        left = 58
+    if f.layout.yaxis.title.text:
+        left += 4
+    # bottom: x tick labels (turned when long), the x title, a legend row, then the caption
+    xlab = _labels(f, "x")
+    n_panels = sum(1 for k in f.layout if str(k).startswith("xaxis")) or 1
+    per_label = (width - left) / max(len(xlab), 1) if xlab else width
+    longest_x = max((len(v) for v in xlab), default=4)
+    turned = bool(xlab) and (longest_x * fs * _CHAR > per_label * 0.9 or n_panels > 2)
+    tick_h = round(longest_x * fs * _CHAR * 0.75) + fs if turned else fs + 8
+    axis_block = tick_h + 8 + (fs + 8 if any(f.layout[k].title.text for k in f.layout
+                                              if str(k).startswith("xaxis")) else 0)
+    legend = sum(1 for t in f.data if t.showlegend is not False and t.name) > 1
+    legend_block = fs + 14 if legend else 0
+    cap_lines = _wrap(cap, max(int((width - 10) / (fs * _CHAR)), 30)).split("<br>") if cap else []
+    cap_block = len(cap_lines) * round(fs * 1.3) + 8
+    title_lines = [f"<b>{t}</b>" for t in _wrap(title, max(int((width - 10) / (12 * _CHAR * 1.05)), 20)).split("<br>")]
+    if synthetic:
+        title_lines.append(f'<span style="color:{ACCENT}">Synthetic demo data — not FDA data</span>')
+    top = len(title_lines) * 16 + 12 + (fs + 6 if len(f.layout.annotations) else 0)  # subplot titles
+    bottom = axis_block + legend_block + cap_block
+    height = top + plot_h + bottom
+    f.update_layout(
+        width=width, height=height, autosize=False, template=template(),
+        font={"family": FONT, "size": fs, "color": "#222"},
+        title={"text": ""},
+        margin={"l": left, "r": 12, "t": top, "b": bottom, "autoexpand": True},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -(axis_block + 2) / plot_h, "yanchor": "top",
+                "font": {"size": fs}},
+    )
+    f.update_xaxes(tickfont={"size": fs}, title_font={"size": fs}, automargin=False,
+                   **({"tickangle": -45} if turned else {}))
+    f.update_yaxes(tickfont={"size": fs}, title_font={"size": fs}, automargin=True)
+    panel_titles = fs + 6 if len(f.layout.annotations) else 0
+    f.update_annotations(font_size=fs)  # subplot titles
+    f.add_annotation(text="<br>".join(title_lines), xref="paper", yref="paper", x=0, y=1, xshift=-left + 6,
+                     yshift=8 + panel_titles, showarrow=False, align="left", xanchor="left", yanchor="bottom",
+                     font={"size": 12, "color": "#222"})
+    if cap_lines:
+        f.add_annotation(text="<br>".join(cap_lines), xref="paper", yref="paper", x=0, y=0, xshift=-left + 6,
+                         yshift=-(axis_block + legend_block), showarrow=False, align="left", xanchor="left",
+                         yanchor="top", font={"size": fs, "color": "#333"})
+    return f, width, height
 
 
 def _wrap(text: str, width: int) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -25,9 +26,9 @@ import duckdb
 import pandas as pd
 
 from explorer import __version__
-from explorer.errors import DatabaseLockedError, InputError
+from explorer.errors import DatabaseLockedError, InputError, StoreWriteError
 from explorer.ingest.layouts import TABLES
-from explorer.ingest.lines import CleanResult, Reject, clean_table, decode_line
+from explorer.ingest.lines import JOINABLE, MAX_CASEID, CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
 from explorer.store.build import MODEL_VERSION, model_version, rebuild_core
 from explorer.store.schema import create_schema
@@ -53,6 +54,7 @@ class FileStats:
     repaired: int
     blank: int
     seconds: float
+    unterminated: bool = False  # the last line had no line terminator
 
 
 @dataclass
@@ -67,6 +69,7 @@ class LoadSummary:
     flow: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt: bool = False  # the model was rebuilt (a quarter changed, another model version, or asked)
+    leftovers: list[str] = field(default_factory=list)  # debris of earlier killed or failed loads, removed
 
     @property
     def changed(self) -> bool:
@@ -81,11 +84,76 @@ class LoadSummary:
         return sum(f.rejected for f in self.files)
 
 
+def _no_write(db_path: Path, e: BaseException) -> StoreWriteError:
+    """One line for a failure to write the new database (disk full, read-only folder, ...)."""
+    if isinstance(e, OSError):
+        what = e.strerror or type(e).__name__
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+    else:
+        what, where = " ".join(str(e).split())[:300], ""
+    return StoreWriteError(f"{db_path}: the load could not write its new database: {what}{where}; "
+                           "the database is unchanged")
+
+
+def _build_path(db_path: Path) -> Path:
+    return db_path.with_name(f".{db_path.name}.build-{os.getpid()}")
+
+
+def _leftover_pattern(db_path: Path) -> re.Pattern:
+    """The names this tool gives a load's private files: ``.<db>.build-PID``, its ``.wal``, ``.<db>.load-PID-*``."""
+    name = re.escape(db_path.name)
+    return re.compile(rf"\.{name}\.build-(\d+)(?:\.wal)?|\.{name}\.load-(\d+)-[A-Za-z0-9_]+")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(db_path: Path) -> list[str]:
+    """Remove what killed or failed loads into ``db_path`` left beside it, and say what was removed.
+
+    Only files named as this tool names them (see :func:`_leftover_pattern`) and whose process is gone are touched.
+    Called with the writer lock held, so no other load into this database is running.
+    """
+    folder = db_path.parent
+    if not folder.is_dir():
+        return []
+    pattern = _leftover_pattern(db_path)
+    removed = []
+    for entry in sorted(folder.iterdir()):
+        m = pattern.fullmatch(entry.name)
+        if not m or _pid_alive(int(m.group(1) or m.group(2))):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                size = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+                shutil.rmtree(entry)
+            else:
+                size = entry.stat().st_size
+                entry.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(f"{entry.name} ({size / 1e6:,.1f} MB)")
+    return removed
+
+
 @contextmanager
 def _writer_lock(db_path: Path):
     """Hold an exclusive lock file so that two loads into the same database cannot run at once."""
     lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "a+") as fh:
+    try:
+        fh = open(lock_path, "a+")  # noqa: SIM115 - closed by the with block below
+    except OSError as e:
+        raise _no_write(db_path, e) from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -149,15 +217,18 @@ def _insert_rejects(con, quarter: str, file: str, table: str, rejects: list[Reje
 
 def _log(con, q: Quarter, tf: TableFile, stats: FileStats, sha256: str) -> None:
     con.execute(
-        "INSERT INTO load_log VALUES ($quarter, $source, $source_sha, $file, $table, $sha, $bytes, $lines, $rows,"
-        " $rejected, $rejoined, $joined, $repaired, $blank, $synthetic, $at, $version)",
+        "INSERT INTO load_log (quarter, source, source_sha256, file, table_name, sha256, bytes, lines_read, "
+        "rows_loaded, rows_rejected, lines_rejoined, lines_in_rejoined, lines_repaired, blank_lines, synthetic, "
+        "loaded_at, tool_version, last_line_unterminated) VALUES ($quarter, $source, $source_sha, $file, $table, "
+        "$sha, $bytes, $lines, $rows, $rejected, $rejoined, $joined, $repaired, $blank, $synthetic, $at, $version, "
+        "$unterminated)",
         {
             "quarter": q.quarter, "source": q.origin, "source_sha": q.sha256, "file": tf.name, "table": tf.table,
             "sha": sha256, "bytes": stats.bytes, "lines": stats.lines, "rows": stats.rows,
             "rejected": stats.rejected, "rejoined": stats.rejoined, "joined": stats.joined_lines,
             "repaired": stats.repaired,
             "blank": stats.blank, "synthetic": q.synthetic, "at": datetime.now(UTC).replace(tzinfo=None),
-            "version": __version__,
+            "version": __version__, "unterminated": stats.unterminated,
         },
     )
 
@@ -180,7 +251,9 @@ def _insert_table(con, q: Quarter, tf: TableFile, cleaned: tuple[CleanResult, st
         columns = {f"c{i}": "VARCHAR" for i in range(n_cols)}
         targets = [(i, c) for i, c in enumerate(res.columns) if c]
         names = ", ".join(c for _, c in targets)
-        values = ", ".join(f"nullif(trim(c{i}), '')" for i, _ in targets)
+        # a '$' kept inside a free-text value was written as lines.DOLLAR (see lines.repair)
+        values = ", ".join(f"nullif(trim(replace(c{i}, chr(31), '$')), '')" if res.dollars and c in JOINABLE
+                           else f"nullif(trim(c{i}), '')" for i, c in targets)
         # Table and column names come from the column map, never from the input; values are bound.
         sql = (
             f"INSERT INTO raw_{tf.table} ({names}, quarter, source_file) "
@@ -196,7 +269,7 @@ def _insert_table(con, q: Quarter, tf: TableFile, cleaned: tuple[CleanResult, st
     _insert_rejects(con, q.quarter, tf.name, tf.table, res.rejects)
     stats = FileStats(
         q.quarter, tf.name, tf.table, res.nbytes, res.lines, res.rows, len(res.rejects), res.rejoined,
-        res.joined_lines, res.repaired, res.blank, clean_seconds + time.perf_counter() - start,
+        res.joined_lines, res.repaired, res.blank, clean_seconds + time.perf_counter() - start, res.unterminated,
     )
     _log(con, q, tf, stats, res.sha256)
     return stats
@@ -214,16 +287,21 @@ def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
     rejects: list[Reject] = []
     blank = 0
     lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    unterminated = bool(lines and lines[-1].strip())
     if lines and lines[-1] == b"":
         lines.pop()
+    # FDA's lists open with a blank line; DELETE26Q1 opens with a caseid. Every line is read the same way.
     for n, raw in enumerate(lines, start=1):
         value = raw.strip()
         if not value:
             blank += 1
-        elif value.isdigit():
-            ids.append(value.decode("ascii"))
+        elif not value.isdigit():
+            rejects.append(Reject(n, decode_line(raw[:4096]), "not a caseid (expected digits only)"))
+        elif len(value) > 19 or int(value) > MAX_CASEID:
+            rejects.append(Reject(n, decode_line(raw[:4096]), f"caseid has {len(value)} digits: larger than any "
+                                  f"case number (at most 19 digits, up to {MAX_CASEID})"))
         else:
-            rejects.append(Reject(n, decode_line(raw), "not a caseid (expected digits only)"))
+            ids.append(value.decode("ascii"))
     if ids:
         frame = pd.DataFrame({"caseid": ids, "quarter": q.quarter, "source_file": tf.name})
         con.register("deleted_batch", frame)
@@ -232,7 +310,7 @@ def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
     _insert_rejects(con, q.quarter, tf.name, "deleted", rejects)
     stats = FileStats(
         q.quarter, tf.name, "deleted", len(data), len(lines), len(ids), len(rejects), 0, 0, 0, blank,
-        time.perf_counter() - start,
+        time.perf_counter() - start, unterminated,
     )
     _log(con, q, tf, stats, hashlib.sha256(data).hexdigest())
     return stats
@@ -307,9 +385,16 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
     quarters = discover(sources)
     if not quarters and not db_path.exists():
         raise InputError(db_path, "no database here to rebuild; load quarters into it first")
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _no_write(db_path, e) from None
     summary = LoadSummary(db_path)
     with _writer_lock(db_path):
+        summary.leftovers = remove_leftovers(db_path)
+        if summary.leftovers:
+            say(f"removed what earlier loads that did not finish left beside {db_path.name}: "
+                + ", ".join(summary.leftovers))
         existing, built_with = _existing_loads(db_path)
         todo = []
         for q in quarters:
@@ -322,44 +407,53 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
             summary.flow = _flow(db_path)
             summary.seconds = time.perf_counter() - started
             return summary
-        build = db_path.with_name(f".{db_path.name}.build-{os.getpid()}")
+        build = _build_path(db_path)
         try:
-            if db_path.exists():
-                shutil.copyfile(db_path, build)
-            con = connect_for_build(build)
-            try:
-                create_schema(con)
-                with tempfile.TemporaryDirectory(dir=db_path.parent, prefix=".load-") as workdir:
-                    total = sum(q.nbytes for q in todo)
-                    done = 0
-                    index = {q.quarter: k for k, q in enumerate(todo, start=1)}
-                    for q in todo:
-                        _remove_quarter(con, q.quarter)
-                    for q, tf, cleaned in _cleaned_files(todo, workdir):
-                        stats = _load_deleted(con, q, tf) if cleaned is None else _insert_table(con, q, tf, cleaned)
-                        summary.files.append(stats)
-                        done += tf.size
-                        say(
-                            f"[{index[q.quarter]}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} "
-                            f"rows {stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
-                            f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
-                        )
-                say("rebuilding the deduplicated model ...")
-                rebuild_core(con)
-                summary.rebuilt = True
-                con.execute("CHECKPOINT")
-                summary.flow = [tuple(r) for r in con.execute(
-                    "SELECT step, n, description FROM dedup_flow ORDER BY step_no"
-                ).fetchall()]
-            finally:
-                con.close()
-            os.replace(build, db_path)
+            _build(db_path, build, todo, summary, say)
+        except (OSError, duckdb.Error) as e:  # disk full in the copy, the cleaned files, the WAL or the checkpoint
+            raise _no_write(db_path, e) from None
         finally:
             for leftover in (build, build.with_name(build.name + ".wal")):
                 if leftover.exists():
                     leftover.unlink()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary, say: Progress) -> None:
+    """Copy the live database to ``build``, load ``todo`` into it, rebuild the model, and swap it in."""
+    if db_path.exists():
+        shutil.copyfile(db_path, build)
+    con = connect_for_build(build)
+    try:
+        create_schema(con)
+        with tempfile.TemporaryDirectory(dir=db_path.parent,
+                                         prefix=f".{db_path.name}.load-{os.getpid()}-") as workdir:
+            total = sum(q.nbytes for q in todo)
+            done = 0
+            index = {q.quarter: k for k, q in enumerate(todo, start=1)}
+            for q in todo:
+                _remove_quarter(con, q.quarter)
+            for q, tf, cleaned in _cleaned_files(todo, workdir):
+                stats = _load_deleted(con, q, tf) if cleaned is None else _insert_table(con, q, tf, cleaned)
+                summary.files.append(stats)
+                done += tf.size
+                say(
+                    f"[{index[q.quarter]}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} "
+                    f"rows {stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
+                    f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
+                )
+        say("rebuilding the deduplicated model ...")
+        rebuild_core(con)
+        summary.rebuilt = True
+        con.execute("CHECKPOINT")
+        summary.flow = [tuple(r) for r in con.execute(
+            "SELECT step, n, description FROM dedup_flow ORDER BY step_no"
+        ).fetchall()]
+    finally:
+        con.close()
+    # the one step that changes the live database: a rename, atomic on POSIX (never a copy in place)
+    os.replace(build, db_path)
 
 
 def _flow(db_path: Path) -> list[tuple[str, int, str]]:
@@ -381,22 +475,30 @@ def building(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     Raises:
         InputError: no store at ``db_path``.
         DatabaseLockedError: another process holds the database for writing.
+        StoreWriteError: the copy, its checkpoint or the swap could not be written (disk full, read-only folder).
     """
     db_path = Path(db_path)
     if not db_path.exists():
         raise InputError(db_path, "no database here; load FAERS quarters first (python -m explorer load ...)")
     with _writer_lock(db_path):
+        remove_leftovers(db_path)
         _existing_loads(db_path)  # a store, and no other writer holds it
-        build = db_path.with_name(f".{db_path.name}.build-{os.getpid()}")
+        build = _build_path(db_path)
         try:
-            shutil.copyfile(db_path, build)
-            con = connect_for_build(build)
+            try:
+                shutil.copyfile(db_path, build)
+                con = connect_for_build(build)
+            except (OSError, duckdb.Error) as e:
+                raise _no_write(db_path, e) from None
             try:
                 yield con
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            os.replace(build, db_path)
+            try:
+                os.replace(build, db_path)  # the one step that changes the live database
+            except OSError as e:
+                raise _no_write(db_path, e) from None
         finally:
             for leftover in (build, build.with_name(build.name + ".wal")):
                 if leftover.exists():

@@ -24,7 +24,10 @@ CREATE TABLE IF NOT EXISTS load_log (
     --                                            + rows_rejected + blank_lines
     synthetic BOOLEAN NOT NULL,      -- the zip carries the generator's SYNTHETIC marker
     loaded_at TIMESTAMP NOT NULL,
-    tool_version VARCHAR NOT NULL
+    tool_version VARCHAR NOT NULL,
+    -- the file's last line had no line terminator (loaded if it was a complete record, else rejected as a
+    -- truncation); NULL for files loaded before this was recorded
+    last_line_unterminated BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS rejects (
     quarter VARCHAR NOT NULL,
@@ -55,5 +58,7 @@ def raw_table_ddl(table: str) -> str:
 def create_schema(con) -> None:
     """Create the raw and bookkeeping tables if they do not exist."""
     con.execute(META_DDL)
+    # stores made before the column existed get it (added last, as in the DDL above)
+    con.execute("ALTER TABLE load_log ADD COLUMN IF NOT EXISTS last_line_unterminated BOOLEAN")
     for t in TABLES:
         con.execute(raw_table_ddl(t))

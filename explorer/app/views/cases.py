@@ -1,55 +1,109 @@
-"""Cases: the paged line listing; selecting a row opens the full case."""
+"""Cases: the paged line listing (drugs and reactions first, codes decoded); selecting a row opens the full case."""
 
+import pandas as pd
 import streamlit as st
 
-from explorer import analysis
-from explorer.app import common, meddra_picker
+from explorer import analysis, codes
+from explorer.app import downloads, meddra_picker, page, state
 
-s = common.store()
-st.title("Cases")
-synthetic = common.banner(s)
-sel = common.sidebar_selection(s, need_exposure=False)
-c1, c2, c3 = st.columns(3)
-sort = c1.selectbox("Sort by", list(analysis.LISTING_SORTS), key="sort")
-descending = c2.toggle("Newest / largest first", value=True, key="desc")
-size = c3.selectbox("Rows per page", [25, 50, 100, 200], index=1, key="size")
-page_no = st.session_state.get("page_no", 0)
-frame, total = analysis.listing(s, sel, sort, descending, size, page_no * size)
-if total == 0:
-    st.info("No current case matches this selection.")
-    st.stop()
-pages = (total - 1) // size + 1
-st.caption(f"{total:,} cases · page {page_no + 1} of {pages}")
-p1, p2 = st.columns(2)
-if p1.button("◀ Previous", disabled=page_no == 0, key="prev"):
-    st.session_state["page_no"] = page_no - 1
-    st.rerun()
-if p2.button("Next ▶", disabled=page_no >= pages - 1, key="next"):
-    st.session_state["page_no"] = page_no + 1
-    st.rerun()
-event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                     selection_mode="single-row", key="listing")
-common.table_downloads(frame, "case listing", common.caption_for(s, sel, synthetic), synthetic, "listing")
-rows = event.selection.rows if event and event.selection else []
-caseid = str(frame["caseid"].iloc[rows[0]]) if rows else st.query_params.get("case")
-if caseid:
-    st.query_params["case"] = caseid
+FIRST = ["caseid", "exposure_drugs", "reactions", "received_date", "event_date", "event_date_precision", "sex",
+         "age_years", "country", "occp_cod", "rept_cod", "is_serious", "is_death", "probable_duplicate_of"]
+SIZES = [25, 50, 100, 200]
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes decoded ('MD — Physician'), dates without a time of day, ages to one decimal."""
+    out = codes.decode_frame(frame)
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):  # a date, or nothing (never "None" or 00:00:00)
+            out[col] = out[col].dt.strftime("%Y-%m-%d").fillna("")
+    if "age_years" in out:
+        out["age_years"] = out["age_years"].round(1)
+    return out
+
+
+def listing_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The listing's columns in reading order: the case, its drugs and reactions, then the rest."""
+    first = [c for c in FIRST if c in frame.columns]
+    return readable(frame[first + [c for c in frame.columns if c not in first]])
+
+
+def _go(page_no: int) -> None:
+    st.session_state[state.VIEW_KEY]["page"] = page_no
+
+
+def _close() -> None:
+    st.session_state[state.VIEW_KEY]["case"] = ""
+    st.session_state["_listing_round"] = st.session_state.get("_listing_round", 0) + 1
+
+
+def body(p: page.Page) -> None:
+    s, sel, v = p.store, p.selection, p.view
+    if p.missing:
+        st.info(f"To list cases, {p.missing}.")
+        return
+    c1, c2, c3 = st.columns(3)
+    sorts = list(analysis.LISTING_SORTS)
+    v["sort"] = c1.selectbox("Sort by", sorts, key=state.seed("sort", v["sort"] if v["sort"] in sorts else sorts[0],
+                                                              sorts), format_func=lambda c: c.replace("_", " "))
+    v["desc"] = c2.toggle("Newest / largest first", key=state.seed("desc", v["desc"]))
+    v["size"] = c3.selectbox("Rows per page", SIZES, key=state.seed("size", v["size"] if v["size"] in SIZES else 50,
+                                                                    SIZES))
+    size = v["size"]
+    total = analysis.listing(s, sel, v["sort"], v["desc"], 1, 0)[1]
+    if total == 0:
+        st.info("No current case matches this selection. Widen the filters in the sidebar.")
+        return
+    pages = (total - 1) // size + 1
+    v["page"] = min(max(int(v["page"]), 1), pages)  # a smaller selection never strands the listing past its end
+    frame, _ = analysis.listing(s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
+    st.caption(f"{total:,} cases · page {v['page']} of {pages}")
+    b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+    b1.button("◀ Previous", disabled=v["page"] <= 1, key="prev", on_click=_go, args=(v["page"] - 1,))
+    b2.button("Next ▶", disabled=v["page"] >= pages, key="next", on_click=_go, args=(v["page"] + 1,))
+    b3.button("First page", disabled=v["page"] == 1, key="first", on_click=_go, args=(1,))
+    shown = listing_frame(frame)
+    st.caption("Select a row (the box at its left) to open the case below.")
+    key = f"listing-{state.signature(v)}-{v['page']}-{size}-{v['sort']}-{v['desc']}-" \
+          f"{st.session_state.get('_listing_round', 0)}"
+    event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key=key)
+    downloads.table(shown, f"case listing page {v['page']}", p.caption(), p.synthetic, "listing")
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        v["case"] = str(frame["caseid"].iloc[rows[0]])
+    if v["case"]:
+        case(p, v["case"])
+
+
+def case(p: page.Page, caseid: str) -> None:
     try:
-        parts = analysis.case(s, caseid)
-    except Exception as e:  # a case from an old link that is no longer current
+        parts = analysis.case(p.store, caseid)
+    except Exception as e:  # noqa: BLE001 - a case from an old link that is no longer current
         st.warning(str(e))
-        st.stop()
-    st.subheader(f"Case {caseid}")
-    st.dataframe(parts["report"].T.rename(columns={0: "value"}), width="stretch")
+        return
+    h1, h2 = st.columns([4, 1])
+    h1.subheader(f"Case {caseid}")
+    h2.button("Close the case", key="close-case", on_click=_close)
+    report = readable(parts["report"]).T.rename(columns={0: "value"})
+    report["value"] = report["value"].map(lambda x: "" if x is None or (isinstance(x, float) and x != x) else str(x))
+    st.dataframe(report, width="stretch")
     st.markdown("**Drugs** (role, route, dose, ingredients, therapy dates, indications)")
-    st.dataframe(parts["drugs"], hide_index=True, width="stretch")
+    st.dataframe(readable(parts["drugs"]), hide_index=True, width="stretch")
     st.markdown("**Reactions, outcomes, report sources**")
-    st.dataframe(parts["reactions"], hide_index=True, width="stretch")
-    meddra_picker.case_reactions(s, caseid)  # reported term -> current MedDRA PT, primary SOC (when imported)
+    reactions = parts["reactions"].copy()
+    reactions["value"] = [codes.meaning(k, x) for k, x in zip(reactions["kind"], reactions["value"], strict=True)]
+    st.dataframe(reactions, hide_index=True, width="stretch")
+    meddra_picker.case_reactions(p.store, caseid)  # reported term -> current MedDRA PT, primary SOC (when imported)
     st.markdown("**Versions FDA published** (rank 1 is current)")
-    st.dataframe(parts["versions"], hide_index=True, width="stretch")
+    st.dataframe(readable(parts["versions"]), hide_index=True, width="stretch")
     if len(parts["duplicates"]):
         st.markdown("**Probable duplicates**: current cases with the same full event date, age, sex, country, drugs "
                     "and reactions (likely one event reported by several sources; kept unless excluded in the "
                     "sidebar, which keeps the first received)")
-        st.dataframe(parts["duplicates"], hide_index=True, width="stretch")
+        st.dataframe(readable(parts["duplicates"]), hide_index=True, width="stretch")
+    cap = p.caption(f"case {caseid}")
+    downloads.table(parts["drugs"], f"case {caseid} drugs", cap, p.synthetic, "case-drugs")
+
+
+page.run("cases", "Cases", body, need_exposure=False)

@@ -1,4 +1,4 @@
-"""Claim check: paste a sentence from an article; see what FAERS can and cannot say about it."""
+"""Claim check: paste an article's sentences; see each claim it makes and what FAERS can and cannot say about it."""
 
 import hashlib
 import io
@@ -9,68 +9,114 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from explorer import claims
 from explorer.app import common
-from explorer.claims import ClaimError, check, match
-from explorer.definitions import single_pt
+from explorer.definitions import ROLES, ingredient_exposure, single_pt
+from explorer.errors import ExplorerError
 from explorer.report import evidence
 
-EXAMPLE = ("heaviness in both legs after an epidural steroid injection ... could be a sign of a rare but serious "
-           "complication, such as spinal cord infarction or nerve damage, as reported in the FDA Adverse Event "
-           "Reporting System database")
+EXAMPLE = ("The sensation of \"heaviness\" in both legs following an epidural hip injection for chronic pain is a "
+           "common side effect that typically resolves within a few days to a week. In rare cases it could be a sign "
+           "of spinal cord infarction, as reported in the FDA Adverse Event Reporting System database.")
+NO_CHANGE = "(as read)"
+ROUTES = ["any", "Epidural", "Intravenous (not otherwise specified)", "Intrathecal", "Intramuscular", "Oral",
+          "Subcutaneous", "Intra-articular", "Perineural"]
 
 s = common.store()
 st.title("Claim check")
 synthetic = common.banner(s)
-st.caption("Verdicts by what the sentence claims: that events have been reported (supported / not found), how "
-           "often they occur or that the drug causes them (not assessable from spontaneous reports), or when they "
-           "start (compared with the time to onset).")
-text = st.text_area("Sentence(s) from the article", st.query_params.get("claim", EXAMPLE), height=120, key="claim")
+st.caption("Each sentence is read clause by clause. Every claim it makes about an exposure and an event gets one "
+           "verdict: reports exist or not (existence, hedged possibility, negation), or not assessable from "
+           "spontaneous reports (frequency, causation, association, recovery), or compared with the time to onset "
+           "(a stated onset window).")
+text = st.text_area("Sentences from the article", st.query_params.get("claim", EXAMPLE), height=140, key="claim")
 if not text.strip():
-    st.info("Paste the sentence to check.")
+    st.info("Paste the sentences to check.")
     st.stop()
 st.query_params["claim"] = text
-found = match(text, s)
-defs = s.definitions
-# the corrections belong to this text: new text, fresh widgets with what the new text names
 tag = hashlib.sha1(text.encode()).hexdigest()[:10]
-st.subheader("What was recognised — correct it if needed")
-exposure_options = sorted(defs.exposures)
-found_exposures = [e.name for _, e in found.exposures if e.name in defs.exposures]
-chosen_exposures = st.multiselect("Exposures (named definitions)", exposure_options, default=found_exposures,
-                                  key=f"claim-exposures-{tag}")
-other_exposures = [e for _, e in found.exposures if e.name not in defs.exposures]
-if other_exposures:
-    st.caption("Also found: " + ", ".join(e.title for e in other_exposures))
-group_options = sorted(defs.events)
-found_events = [v for _, v in found.events]
-group_defaults = [v.name for v in found_events if v.name in defs.events]
-chosen_groups = st.multiselect("Event groups", group_options, default=group_defaults, key=f"claim-groups-{tag}")
-pt_defaults = [p for v in found_events if v.name not in defs.events for p in v.pts]
-pts = st.multiselect("Preferred terms", sorted(set(common.pt_vocabulary(s)) | set(pt_defaults)),
-                     default=pt_defaults, key=f"claim-pts-{tag}")
-exposures = [defs.exposure(n) for n in chosen_exposures] + other_exposures
-events = [defs.event(n) for n in chosen_groups] + [single_pt(p) for p in pts]
+fixes: dict[int, dict] = st.session_state.setdefault(f"claim-fixes-{tag}", {})
 try:
-    report = check(s, text, exposures or None, events or None)
-except ClaimError as e:
-    st.warning(str(e))
+    report = claims.check(s, text, corrections=fixes)
+except ExplorerError as e:
+    st.error(str(e))
     st.stop()
-table = evidence.findings_table(report)
-st.subheader("Verdicts")
-st.dataframe(table[["exposure", "event", "claim_type", "verdict", "cases", "serious", "deaths", "years", "ror",
-                    "ror_lower", "ror_upper", "eb05", "onset_n", "onset_median_days"]], hide_index=True,
-             width="stretch")
-st.subheader("Readings to quote")
-for reading in dict.fromkeys(table["reading"]):
-    st.markdown(f"- {reading}")
-with st.expander("Methods paragraph"):
+
+st.markdown("<small>Highlighted: <mark style='background:#d6e6f5'>exposure</mark> · "
+            "<mark style='background:#fde2c4'>event</mark> · <mark style='background:#e3f1d5'>claim words</mark> · "
+            "<mark style='background:#eee'>not counted (indication, concomitant drug)</mark></small>",
+            unsafe_allow_html=True)
+css = ("<style>mark.exp{background:#d6e6f5} mark.evt{background:#fde2c4} mark.cue{background:#e3f1d5} "
+       "mark.other{background:#eee;text-decoration:line-through}</style>")
+for sentence in report["sentences"]:
+    st.markdown(f"**Sentence {sentence['index'] + 1}**")
+    st.markdown(css + f"> {evidence.highlight(sentence, report)}", unsafe_allow_html=True)
+    found = [report["findings"][i] for i in sentence["findings"]]
+    if not found:
+        st.caption("No claim about an exposure and an event in this sentence.")
+        continue
+    rows = pd.DataFrame([{
+        "claim": f["claim"] + 1, "exposure": f["exposure_title"] + (" (inherited)" if f["inherited"] else ""),
+        "event": f["event_title"], "type": evidence.TYPE_WORDS[f["claim_type"]],
+        "verdict": evidence.VERDICT_WORDS[f["verdict"]], "evidence": f["evidence"],
+        "corrected": "yes" if f["corrected"] else ""} for f in found])
+    st.dataframe(rows, hide_index=True, width="stretch")
+    for reading in dict.fromkeys(f["reading"] for f in found):
+        st.markdown(f"- {reading}")
+
+with st.expander("Correct a claim (its exposure, event, route or type) before the verdict"):
+    numbers = sorted({f["claim"] for f in report["findings"]} | set(fixes))
+    if not numbers:
+        st.caption("No claim was read from the text; name the pair with `python -m explorer check --exposure "
+                   "... --event ...` or rephrase the sentence.")
+    else:
+        n = st.selectbox("Claim", numbers, format_func=lambda i: f"claim {i + 1}", key=f"fix-n-{tag}")
+        current = next((f for f in report["findings"] if f["claim"] == n), None)
+        if current is not None:
+            st.caption(f"Read as: {current['exposure_title']} × {current['event_title']}, "
+                       f"{current['claim_type']} — “{current['quote']}”")
+        defs = s.definitions
+        exposure_choice = st.selectbox("Exposure", [NO_CHANGE, *sorted(defs.exposures), "an ingredient…"],
+                                       key=f"fix-e-{tag}")
+        ingredient = route = None
+        if exposure_choice == "an ingredient…":
+            ingredient = st.text_input("Ingredient", key=f"fix-i-{tag}")
+            route = st.selectbox("Route", ROUTES, key=f"fix-r-{tag}")
+        event_choice = st.selectbox("Event", [NO_CHANGE, *sorted(defs.events), *common.pt_vocabulary(s)],
+                                    key=f"fix-v-{tag}")
+        type_choice = st.selectbox("Claim type", [NO_CHANGE, *claims.CLAIM_TYPES], key=f"fix-t-{tag}")
+        drop = st.checkbox("This is not a claim (drop it)", key=f"fix-d-{tag}")
+        apply, reset = st.columns(2)
+        if apply.button("Apply the correction", key=f"fix-apply-{tag}"):
+            fix: dict = {"drop": True} if drop else {}
+            if exposure_choice in defs.exposures:
+                fix["exposure"] = defs.exposure(exposure_choice)
+            elif ingredient and ingredient.strip():
+                fix["exposure"] = ingredient_exposure(ingredient, None if route == "any" else route, ROLES[:2])
+            if event_choice in defs.events:
+                fix["event"] = defs.event(event_choice)
+            elif event_choice != NO_CHANGE:
+                fix["event"] = single_pt(event_choice)
+            if type_choice != NO_CHANGE:
+                fix["claim_type"] = type_choice
+            fixes[n] = fix
+            st.rerun()
+        if reset.button("Undo all corrections", key=f"fix-reset-{tag}", disabled=not fixes):
+            fixes.clear()
+            st.rerun()
+
+with st.expander("Legend"):
+    for key, words in report["legend"].items():
+        st.markdown(f"- **{evidence.VERDICT_WORDS[key]}**: {words}")
+with st.expander("Methods paragraph and citation"):
     st.write(evidence.methods(report))
     st.code(evidence.citation(report), language=None)
 
 
 def pack_zip() -> bytes:
+    """The evidence pack as one zip."""
     with tempfile.TemporaryDirectory() as tmp:
-        files = evidence.write_pack(report, tmp, str(common.db_path().resolve()))
+        files = evidence.write_pack(report, tmp)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for f in files:
@@ -78,7 +124,9 @@ def pack_zip() -> bytes:
         return buf.getvalue()
 
 
-st.download_button("Evidence pack (zip: HTML, PDF, charts, tables, methods, citation, query)", data=pack_zip,
-                   file_name="evidence-pack.zip", mime="application/zip", key="pack", on_click="ignore")
-common.table_downloads(pd.DataFrame(table), "claim check", common.charts.caption(
+st.download_button("Download the evidence pack (zip: HTML and PDF report, charts, tables, methods, citation, query)",
+                   data=pack_zip, file_name="evidence-pack.zip", mime="application/zip", key="pack",
+                   on_click="ignore")
+table = evidence.findings_table(report)
+common.table_downloads(table, "claim check findings", common.charts.caption(
     report["data"]["notice"], report["data"]["quarters"], "claim check", synthetic=synthetic), synthetic, "claims")

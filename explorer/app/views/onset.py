@@ -1,35 +1,42 @@
-"""Time to onset: days from the exposure drug's start (the injection) to the event."""
+"""Time to onset: days from the exposure drug's start (the injection) to the event, with its denominator."""
 
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import common
+from explorer.app import downloads, onset_text, page, signal_panels
 from explorer.report import charts
 
-s = common.store()
-st.title("Time to onset")
-synthetic = common.banner(s)
-sel = common.sidebar_selection(s)
-if sel.event is None:
-    st.info("Choose an event group or PTs in the sidebar.")
-    st.stop()
-res = analysis.time_to_onset(s, sel)
-if res["n"] == 0:
-    st.info("No case of this selection has both a full event date and a full start date of the exposure drug, so "
-            "no onset can be computed.")
-    st.stop()
-k = st.columns(4)
-k[0].metric("Cases with an onset", res["n"])
-k[1].metric("Median (days)", f"{res['median']:.0f}")
-k[2].metric("IQR (days)", f"{res['q1']:.0f}–{res['q3']:.0f}")
-shape = "n/a" if res["shape"] != res["shape"] else f"{res['shape']:.2f}"
-k[3].metric("Weibull shape", shape)
-if res["shape"] == res["shape"]:
-    st.caption(f"Weibull shape {res['shape']:.2f} (95% CI {res['shape_lower']:.2f}–{res['shape_upper']:.2f}): "
-               + ("below 1 — events cluster soon after the injection." if res["shape_upper"] < 1 else
-                  "the interval includes 1 or lies above it — no early clustering shown."))
-cap = common.caption_for(s, sel, synthetic)
-fig = charts.onset_histogram(res["days"]["onset_days"], cap, synthetic)
-st.plotly_chart(fig, width="stretch", key="chart-onset")
-common.chart_downloads(fig, "time to onset", "onset")
-common.table_downloads(res["days"], "time to onset", cap, synthetic, "onset-table")
+
+def body(p: page.Page) -> None:
+    s, sel = p.store, p.selection
+    if p.missing:
+        st.info(f"To compute the time to onset, {p.missing}.")
+        return
+    if sel.event is None:
+        st.info("Choose an event group or PTs in the sidebar.")
+        return
+    n_selected = analysis.count(s, sel)["n_cases"]
+    res = analysis.time_to_onset(s, sel)
+    lines = onset_text.describe(res["days"]["onset_days"], n_selected, res)
+    if res["n"] == 0:
+        st.info(lines[0])
+        return
+    k = st.columns(4)
+    k[0].metric("Cases with an onset", f"{res['n']:,} of {n_selected:,}",
+                help="Cases with a full event date and a full start date of the exposure drug, of all cases of the "
+                     "selection")
+    k[1].metric("Median (days)", f"{res['median']:.0f}")
+    k[2].metric("IQR (days)", f"{res['q1']:.0f}–{res['q3']:.0f}")
+    shape = "not defined" if res["shape"] != res["shape"] else f"{res['shape']:.2f}"
+    k[3].metric("Weibull shape", shape)
+    for line in lines:
+        st.markdown(line)
+    cap = p.caption()
+    fig = charts.onset_histogram(res["days"]["onset_days"], cap, p.synthetic)
+    st.plotly_chart(fig, width="stretch", key="chart-onset")
+    downloads.chart(fig, "time to onset", "onset")
+    downloads.table(res["days"], "time to onset", cap, p.synthetic, "onset-table")
+    signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
+
+
+page.run("onset", "Time to onset", body)

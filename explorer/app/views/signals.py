@@ -1,4 +1,5 @@
-"""Signals: the 2x2 and every measure, a forest plot over the group's PTs, and whole-database screening."""
+"""Signals: the labelled 2x2 with margins and every measure with its interval level, a forest plot over the group's
+PTs, and whole-database screening."""
 
 from dataclasses import replace
 
@@ -6,72 +7,139 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import common
+from explorer.app import downloads, fmt, page, signal_panels, state
+from explorer.app.signal_tables import cautions, cells_table, export_row, measures_table
 from explorer.report import charts
+from explorer.stats import disproportionality
 
-s = common.store()
-st.title("Signals")
-synthetic = common.banner(s)
-sel = common.sidebar_selection(s)
-st.caption("Disproportionality is hypothesis-generating: it says a pair is reported more often than expected among "
-           "spontaneous reports, not that the drug causes the event, nor how often it happens.")
-comparators = ["(all other cases)", *sorted(n for n in s.definitions.exposures if sel.exposure is None or
-                                            n != sel.exposure.name)]
-comp = st.selectbox("Comparator", comparators, key="comparator")
-if comp != comparators[0]:
-    sel = replace(sel, comparator=s.definitions.exposure(comp))
-cap = common.caption_for(s, sel, synthetic)
-tab1, tab2, tab3 = st.tabs(["This pair", "Forest plot", "Screening"])
-with tab1:
-    if sel.event is None:
-        st.info("Choose an event group or PTs in the sidebar.")
-    else:
-        with st.spinner("Computing…"):
-            r = analysis.signal(s, sel)
-        cells = pd.DataFrame({"": ["Exposed", "Reference"], "with event": [r["a"], r["c"]],
-                              "without event": [r["b"], r["d"]]})
-        st.table(cells)
-        rows = [
-            ("Expected a", r["expected"], None, None),
-            ("PRR", r["prr"], *r["prr_ci"]), ("ROR", r["ror"], *r["ror_ci"]),
-            ("IC", r["ic"], r["ic025"], r["ic975"]), ("EBGM", r.get("ebgm"), r.get("eb05"), r.get("eb95")),
-        ]
-        measures = pd.DataFrame(rows, columns=["measure", "estimate", "lower", "upper"])
-        st.dataframe(measures, hide_index=True)
-        flags = {"Evans (PRR)": r["evans"], "ROR lower > 1": r["ror_signal"], "IC025 > 0": r["ic_signal"],
-                 "EB05 ≥ 2": r.get("ebgm_signal")}
-        st.write(" · ".join(f"{k}: **{'yes' if v else 'no'}**" for k, v in flags.items()))
-        prior_note = s.prior_note()
-        if prior_note:
-            st.caption(prior_note)
-        common.table_downloads(measures, "disproportionality", cap, synthetic, "measures")
-with tab2:
+VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
+
+
+def pair(p: page.Page, sel, reference: str) -> None:
+    with st.spinner("Computing…"):
+        r = analysis.signal(p.store, sel)
+    st.table(cells_table(r, sel.exposure.title, sel.event.title, reference))
+    st.caption("a: exposed cases with the event · b: exposed cases without it · c: reference cases with the event · "
+               "d: reference cases without it. Counts are distinct current cases, not rates.")
+    for text in cautions(r):
+        st.warning(text, icon="⚠️")
+    st.dataframe(measures_table(r), hide_index=True, width="stretch")
+    flags = {"Evans (PRR ≥ 2, χ² ≥ 4, a ≥ 3)": r["evans"], "ROR lower 95% bound > 1": r["ror_signal"],
+             "IC025 > 0": r["ic_signal"], "EB05 ≥ 2": r.get("ebgm_signal")}
+    st.write("Signal criteria met: " + " · ".join(f"{k}: **{'yes' if v else 'no'}**" for k, v in flags.items()))
+    note = p.store.prior_note()
+    if note:
+        st.caption(note)
+    downloads.table(export_row(r, sel), "disproportionality", p.caption(), p.synthetic, "measures")
+
+
+def forest(p: page.Page, sel) -> None:
     if sel.event is None or len(sel.event.pts) < 2:
-        st.info("A forest plot needs an event group (several PTs).")
+        st.info("A forest plot needs an event group (several PTs): choose one in the sidebar.")
+        return
+    fr = analysis.forest(p.store, sel)
+    measures = ["ror", "prr"]
+    v = p.view
+    measure = st.radio("Measure", measures, horizontal=True, format_func=str.upper,
+                       key=state.seed("measure", v["measure"] if v["measure"] in measures else "ror"))
+    v["measure"] = measure
+    cap = p.caption()
+    if fr[measure].notna().any():
+        fig = charts.forest(fr, cap, p.synthetic, measure)
+        st.plotly_chart(fig, width="stretch", key="chart-forest")
+        downloads.chart(fig, "forest plot", "forest")
     else:
-        fr = analysis.forest(s, sel)
-        measure = st.radio("Measure", ["ror", "prr"], horizontal=True, key="forest-measure")
-        if fr[measure].notna().any():
-            fig = charts.forest(fr, cap, synthetic, measure)
-            st.plotly_chart(fig, width="stretch", key="chart-forest")
-            common.chart_downloads(fig, "forest plot", "forest")
-        else:
-            st.info("No PT of the group has a defined measure (every one has a zero cell).")
-        show = fr.drop(columns=[c for c in fr.columns if c.endswith("_ci")])
-        st.dataframe(show, hide_index=True)
-with tab3:
-    rank = st.selectbox("Rank by", ["eb05", "ic025", "ror_lower", "prr"], key="rank")
-    min_a = st.number_input("At least this many cases", 1, 1000, 3, key="min-a")
+        st.info("No PT of the group has a defined measure (every one has a zero cell).")
+    table = fr.drop(columns=[c for c in fr.columns if c.endswith("_ci")])
+    for name in ("prr", "ror"):
+        table.insert(table.columns.get_loc(name) + 1, f"{name}_lower_95", fr[f"{name}_ci"].map(lambda ci: ci[0]))
+        table.insert(table.columns.get_loc(name) + 2, f"{name}_upper_95", fr[f"{name}_ci"].map(lambda ci: ci[1]))
+    table = table.rename(columns={"ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90", "eb95": "eb95_90"})
+    table = table.apply(lambda col: pd.to_numeric(col) if col.name not in ("pt",) and col.dtype == object else col)
+    st.dataframe(fmt.rounded(table), hide_index=True, width="stretch")
+    downloads.table(table, "forest plot table", cap, p.synthetic, "forest-table")
+
+
+def _with_group_intervals(table: pd.DataFrame, prior) -> pd.DataFrame:
+    """Event-group rows come without their PRR/ROR intervals: compute them from their cells, like the PT rows'."""
+    gaps = table["pt_key"].astype(str).str.startswith("group:") & table["ror_lower"].isna()
+    if not gaps.any():
+        return table
+    part = table[gaps]
+    m = disproportionality(part["a"], part["b"], part["c"], part["d"], prior)
+    out = table.copy()
+    for key in ("prr_lower", "prr_upper", "ror_lower", "ror_upper"):
+        if key in m:
+            out.loc[gaps, key] = list(m[key])
+    return out
+
+
+def screen(p: page.Page, sel) -> None:
     if sel.exposure is None:
         st.info("Choose an exposure to screen its events.")
+        return
+    v = p.view
+    c1, c2, c3 = st.columns(3)
+    ranks = list(analysis.RANKINGS)
+    rank = c1.selectbox("Rank by", ranks, key=state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05"),
+                        format_func={"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
+                                     "ror_lower": "ROR lower 95% bound", "prr": "PRR"}.get)
+    min_a = c2.number_input("At least this many cases (a)", 1, 1000,
+                            key=state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
+    search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
+    v.update(rank=rank, min_a=int(min_a), search=search)
+    with st.spinner("Screening every PT…"):
+        table = analysis.screen_events(p.store, replace(sel, event=None), rank)
+    if table.empty:
+        st.info("No PT is reported with this exposure in the selection.")
+        return
+    table = _with_group_intervals(table, p.store.prior())
+    table = table.sort_values([analysis.RANKINGS[rank], "a"], ascending=False, na_position="last")
+    table = table[table["a"] >= min_a]
+    if search:
+        table = table[table["pt"].str.contains(search, case=False, na=False, regex=False)]
+    cols = [c for c in ("pt", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
+                        "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95") if c in table.columns]
+    shown = table[cols].rename(columns={"prr_lower": "prr_lower_95", "prr_upper": "prr_upper_95",
+                                        "ror_lower": "ror_lower_95", "ror_upper": "ror_upper_95",
+                                        "ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90",
+                                        "eb95": "eb95_90"})
+    st.caption(f"{len(shown):,} rows: every PT and event group reported with the exposure ([group] rows are the "
+               "defined event groups). Interval levels are in the column names: _95 is a 95% interval, _90 a 90% "
+               "one (EB05–EB95).")
+    st.dataframe(fmt.rounded(shown), hide_index=True, width="stretch")
+    downloads.table(shown, "screening", p.caption(), p.synthetic, "screen")
+
+
+def body(p: page.Page) -> None:
+    sel, v, defs = p.selection, p.view, p.store.definitions
+    st.caption("Disproportionality is hypothesis-generating: it says a pair is reported more often than expected "
+               "among spontaneous reports, not that the drug causes the event, nor how often it happens.")
+    if p.missing:
+        st.info(f"To compute a signal, {p.missing}.")
+        return
+    names = ["", *sorted(n for n in defs.exposures if sel.exposure is None or n != v["exposure"])]
+    comp = st.selectbox("Reference group (comparator)", names,
+                        key=state.seed("comparator", v["comparator"] if v["comparator"] in names else "", names),
+                        format_func=lambda n: defs.exposures[n].title if n else "All other cases in the database")
+    if comp != v["comparator"]:
+        v["comparator"] = comp
+    sel = replace(sel, comparator=defs.exposure(comp) if comp else None)
+    p.selection = sel
+    reference = sel.comparator.title if sel.comparator else "all other cases"
+    view = st.radio("View", list(VIEWS), horizontal=True, format_func=VIEWS.get, label_visibility="collapsed",
+                    key=state.seed("tab", v["tab"] if v["tab"] in VIEWS else "pair"))
+    v["tab"] = view
+    if view == "pair":
+        if sel.event is None:
+            st.info("Choose an event group or PTs in the sidebar.")
+        else:
+            pair(p, sel, reference)
+    elif view == "forest":
+        forest(p, sel)
     else:
-        with st.spinner("Screening every PT…"):
-            table = analysis.screen_events(s, replace(sel, event=None), rank)
-        table = table[table["a"] >= min_a]
-        search = st.text_input("Search PTs", key="search")
-        if search:
-            table = table[table["pt"].str.contains(search, case=False, na=False)]
-        cols = [c for c in ("pt", "a", "b", "c", "d", "expected", "prr", "ror", "ror_lower", "ic025", "ebgm", "eb05")
-                if c in table.columns]
-        st.dataframe(table[cols], hide_index=True, width="stretch")
-        common.table_downloads(table[cols], "screening", cap, synthetic, "screen")
+        screen(p, sel)
+    signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
+
+
+page.run("signals", "Signals", body)

@@ -1,0 +1,66 @@
+"""The review panels of issue 15 on the dashboard (AppTest, demo data) and their charts."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import analysis
+from explorer.report import method_charts
+from explorer.selection import Selection
+from explorer.store.loader import load
+
+from .conftest import REPO
+
+MAIN = str(REPO / "explorer" / "app" / "main.py")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("panels") / "demo.duckdb"
+    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
+    return db
+
+
+def _page(monkeypatch, db, page: str, **params) -> AppTest:
+    monkeypatch.setenv("EXPLORER_DB", str(db))
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_signals_page_shows_crude_beside_adjusted_and_the_series(demo_db, monkeypatch):
+    at = _page(monkeypatch, demo_db, "signals", exposure="esi", event_group="spinal_cord_ischaemia")
+    assert any("Mantel-Haenszel" in c.value for c in at.caption)
+    assert any("timeline.toml" in c.value for c in at.caption)
+    tables = [d.value for d in at.dataframe]
+    assert any({"crude", "adjusted"} <= set(t.columns) for t in tables)
+    assert any("period" in t.columns for t in tables)
+    at.selectbox(key="sp-mask").set_value("cns_infection").run()
+    assert not at.exception
+    assert any("measure" in d.value.columns and "change" in d.value.columns for d in at.dataframe)
+
+
+def test_onset_page_compares_with_other_events(demo_db, monkeypatch):
+    at = _page(monkeypatch, demo_db, "onset", exposure="esi", event_group="paralysis")
+    assert any("test" in d.value.columns for d in at.dataframe)
+
+
+def test_over_time_chart_marks_the_timeline(demo_db):
+    store = analysis.Store.open(demo_db)
+    try:
+        d = store.definitions
+        sel = Selection(exposure=d.exposure("esi"), event=d.event("spinal_cord_ischaemia"))
+        frame = analysis.over_time(store, sel, "quarter", cumulative=True)
+        fig = method_charts.over_time(frame, analysis.timeline_events(store), "caption", True, "ror", True)
+        shapes = fig.layout.shapes
+        assert any(s.type == "rect" for s in shapes) and any(s.type == "line" and s.x0 == s.x1 for s in shapes)
+        assert "synthetic" in fig.layout.title.text
+        texts = " ".join(a.text for a in fig.layout.annotations)
+        assert "Drug Safety Communication" in texts and "NECC" in texts
+    finally:
+        store.close()
