@@ -184,10 +184,23 @@ def test_sql_sandbox_limits_rows(demo_db):
 def test_claim_check_page(app):
     at = app("claims")
     assert not at.exception
-    verdicts = [v for df in at.dataframe if "verdict" in df.value.columns for v in df.value["verdict"]]
-    assert "supported" in verdicts and "not_assessable" in verdicts, verdicts
+    frames = [df.value for df in at.dataframe if "verdict" in df.value.columns]
+    verdicts = [v for df in frames for v in df["verdict"]]
+    assert "Supported" in verdicts and "Not assessable" in verdicts, verdicts
+    assert any("<mark class='evt'>" in m.value and "<mark class='exp'>" in m.value for m in at.markdown)
+    # the user corrects claim 1's type before the verdict: a frequency claim is not assessable
+    rows = pd.concat(frames)
+    first = rows[rows["verdict"] == "Supported"].iloc[0]
+    next(sb for sb in at.selectbox if sb.label == "Claim").set_value(int(first["claim"]) - 1)
+    next(sb for sb in at.selectbox if sb.label == "Claim type").set_value("frequency")
+    next(b for b in at.button if b.label == "Apply the correction").click().run()
+    assert not at.exception
+    rows = pd.concat([df.value for df in at.dataframe if "verdict" in df.value.columns])
+    fixed = rows[rows["claim"] == first["claim"]].iloc[0]
+    assert fixed["type"] == "frequency" and fixed["verdict"] == "Not assessable" and fixed["corrected"] == "yes"
     at.text_area(key="claim").set_value("The weather was lovely.").run()
-    assert any("found no drug or event" in w.value for w in at.warning)
+    assert not at.exception
+    assert any("No claim about an exposure and an event" in c.value for c in at.caption)
 
 
 def test_the_app_reconnects_when_a_load_swaps_the_database(tmp_path, monkeypatch):

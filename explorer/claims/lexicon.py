@@ -156,7 +156,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
             lex.drug_phrases[form] = tuple(i.lower() for i in _strings(ings, f"{path.name} [drug_names] {name}"))
     for routes, phrases in raw.get("routes", {}).items():
         for phrase in _strings(phrases, f"{path.name} [routes] {routes}"):
-            for form in expand(phrase, plurals=False):
+            for form in expand(phrase, plurals=" " in phrase):
                 lex.route_phrases[form] = tuple(routes.split("|"))
     for key, body in raw.get("events", {}).items():
         where = f"{path.name} [events.{key}]"

@@ -56,11 +56,17 @@ _RANGE = rf"{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?\s*-?\s*{_UNIT}"
 _WINDOW_BEFORE = re.compile(rf"\b(within|in|during|over|by|up to|after|at|before)\s+(?:the\s+)?(?:first\s+|next\s+|"
                             rf"initial\s+|following\s+)?{_RANGE}\b")
 _WINDOW_AFTER = re.compile(rf"\b{_RANGE}\s+(?:after|following|of|post|from)\b")
-_WINDOW_WORDS = re.compile(r"\b(immediately|right|shortly|soon) (after|following|afterwards)\b|\b(within|in) (minutes|"
-                           r"hours|moments|seconds)\b|\b(within|in) (days|a day)\b|\b(the )?(same|next|following) day\b|"  # noqa: E501
-                           r"\bovernight\b|\bwithin (weeks|a week)\b|\b(the )?first (day|week|24 hours)\b")
-_FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an)\s+(in|out of|of every|per)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|"
-                          r"a? ?thousand|a? ?million|ten thousand|hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)")  # noqa: E501
+_WINDOW_WORDS = re.compile(r"\b(immediately|right) (after|following|afterwards)\b|\bimmediately\b|"
+                           r"\b(within|in) (minutes|hours|moments|seconds)\b|\b(within|in) (days|a day)\b|"
+                           r"\b(the )?(same|next|following) day\b|\bovernight\b|\bwithin (weeks|a week)\b|"
+                           r"\b(the )?first (day|week|24 hours)\b")
+# "in at least two published cases", "both reported cases": counts of reports say reports exist
+_REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|"
+                           r"a handful of) (published |reported |documented |similar |such |further |other |)"
+                           r"(case reports|cases|reports)\b")
+_FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an|two|three|four|five|six|seven|eight|nine|ten)\s+(in|out of|of every|"
+                          r"per|of the|of)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|a? ?thousand|a? ?million|ten thousand|"
+                          r"hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)")  # noqa: E501
 
 
 @dataclass
@@ -318,7 +324,8 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
         The sentences, each with its exposures, events and claims (exposures not yet resolved to definitions).
     """
     nlp, cue_matcher = pipeline(lex, ingredients, pts)
-    folded = fold(text.replace("“", '"').replace("”", '"').replace("’", "'").replace("‘", "'"))
+    folded = fold(re.sub(r"(?<=\w)[‐‑‒–](?=\w)", "-", text.replace("“", '"').replace("”", '"').replace("’", "'")
+                         .replace("‘", "'")))
     doc = nlp(folded)
     # a cue inside a named entity is part of its name ("nerve damage" says nothing about causing damage)
     taken = {i for e in doc.ents if e.label_ != "ROUTE" for i in range(e.start, e.end)}
@@ -403,6 +410,7 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
             entry = lex.exposures[key]
             exposure_of[r.start] = Mention("exposure", key, entry.title, r.start_char, r.end_char,
                                            text[r.start_char:r.end_char], negated=bool(r._.negex))
+    _merge_apposition(exposure_of, lex, doc)
     _merge_procedure(exposure_of, lex, doc)
     concomitant = [sp for k, sp in cues if k == "concomitant"]
     for start in sorted(exposure_of):
@@ -435,6 +443,29 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
     return out
 
 
+def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None:
+    """"Kenalog-40 is a steroid that ...", "dexamethasone, a non-particulate steroid": the class is the named drug."""
+    if doc is None:
+        return
+    keys = sorted(exposure_of)
+    for k in keys:
+        m = exposure_of.get(k)
+        entry = lex.exposures.get(m.key) if m is not None else None
+        if entry is None or not entry.is_class:
+            continue
+        before = [j for j in keys if j < k and j in exposure_of and not lex.exposures.get(exposure_of[j].key)]
+        if not before:
+            continue
+        d = exposure_of[before[-1]]
+        gap = doc[doc[before[-1]].i:doc[k].i]
+        if set(d.ingredients) <= set(entry.ingredients) and len(gap) <= 8 and any(
+                t.lower_ in (",", "is", "are", "a", "an", "(", "another") for t in gap) and not any(
+                t.lower_ in (";", "and", "or", "but", "while") for t in gap):
+            if m.routes and not d.routes:
+                d.routes, d.route_words = m.routes, m.route_words
+            del exposure_of[k]
+
+
 def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None:
     """A steroid named with the injection is that steroid given epidurally.
 
@@ -451,6 +482,12 @@ def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None
     for p in procedures:
         near = [d for d in drugs if abs(doc[d].i - doc[p].i) <= 12 and not _crosses_clause(doc, d, p)]
         if not near:
+            continue
+        lo, hi = min([p, *near]), max([p, *near])
+        if any(t.lower_ == "either" for t in doc[doc[lo].i:doc[hi].i + 1]):
+            # "injections performed with either triamcinolone or dexamethasone": the procedure, any of its steroids
+            for d in near:
+                exposure_of.pop(d, None)
             continue
         merged = False
         for d in near:
@@ -490,6 +527,16 @@ def _token_range(doc, start_char: int, end_char: int) -> tuple[int, int]:
 def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> None:
     """Pair exposures with events clause by clause and give each pair its claim types."""
     suspects = [m for s in sentences for m in s.exposures if m.role == "suspect"]
+    # one drug, one route: a later "it"/"Kenalog" without a route is the same drug as given before
+    known: dict[tuple, set] = {}
+    for m in suspects:
+        if m.key.startswith("drug:") and m.routes:
+            known.setdefault(m.ingredients, set()).add(m.routes)
+    for m in suspects:
+        routes = known.get(m.ingredients, set())
+        if m.key.startswith("drug:") and not m.routes and len(routes) == 1:
+            m.routes = next(iter(routes))
+            m.route_words = "(as named before)"
     counts = Counter(m.ident() for m in suspects)
     paragraph = None
     if suspects:
@@ -513,7 +560,8 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
                 clause_events = [_copy_at(m, clause_refs[0]) for m in previous_events]
             if not clause_events and any(k in kinds for k in CUE_KINDS):
                 # "..., although it is very rare" / "This happens because ...": the pronoun's events
-                pronoun = next((t for t in doc[a:b] if t.lower_ in ("it", "they", "this", "these", "such", "them")),
+                pronoun = next((t for t in doc[a:b] if t.lower_ in ("it", "they", "this", "these", "such", "them",
+                                                                      "which", "that", "both")),
                                None)
                 earlier = [m for m in events if m.start < ca] or previous_events
                 if pronoun is not None and earlier:
@@ -542,17 +590,31 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
                 exposures, inherited = list(previous_exposures), True
             elif not exposures:
                 others = [m for m in sentence_exposures if not in_clause(m)]
-                if others:
+                anaphora = re.search(r"\b(the|this|that|these|her|his|your|their|each) (injection|injections|procedure|"
+                                     r"procedures|shot|shots|block|treatment)\b", folded[ca:cb])
+                if anaphora and paragraph is not None:
+                    exposures, inherited = [paragraph], True
+                elif others:
                     before = [m for m in others if m.start < ca]
                     exposures = [before[-1]] if before else [others[0]]
                 elif paragraph is not None:
                     exposures, inherited = [paragraph], True
+            if paragraph is not None and paragraph.key.startswith("drug:") and exposures and all(
+                    lex.exposures.get(x.key) is not None and lex.exposures[x.key].is_class and
+                    set(paragraph.ingredients) <= set(lex.exposures[x.key].ingredients) for x in exposures):
+                # "Such strokes are thought to result from steroid particles": the paragraph's steroid
+                exposures, inherited = [paragraph], True
+            ruled_out = [m.start() + ca for m in re.finditer(r"\b(rather than|instead of|as opposed to|not to)\b",
+                                                              folded[ca:cb])]
+            if ruled_out:
+                exposures = [x for x in exposures if not any(0 <= x.start - r <= 30 for r in ruled_out)]
             if not exposures:
                 continue
             clause_text = folded[ca:cb]
             has_cue = any(k in kinds for k in CUE_KINDS) or _FREQ_NUMBER.search(clause_text) is not None
             # advice ("contact your provider if the heaviness does not improve within 1-2 days") claims nothing
-            advice = re.search(r"\b(if|unless|in case|should you|contact|call|seek)\b", clause_text) is not None
+            advice = re.search(r"\b(contact|call|seek|tell your|notify|inform your|see a doctor|see your|go to the|"
+                               r"advised to|should be advised|emergency room)\b", clause_text) is not None
             if advice and not kinds.get("existence") and not kinds.get("negation"):
                 continue
             for ev in clause_events:
@@ -560,7 +622,10 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
                 if elliptic:
                     types = [("negation", ["not"], False, None, "")]
                 if not types:
-                    if (inherited and not clause_refs) or advice or not (has_cue or not inherited):
+                    linked = re.search(r"\b(after|following|post|from|with|during|since|complicat\w*|induced|"
+                                       r"related)\b", clause_text) and not re.search(r"\b(before|prior to)\b",
+                                                                                   clause_text)
+                    if (inherited and not clause_refs) or advice or not (has_cue or not inherited) or not linked:
                         continue
                     types = [("existence", [], False, None, "")]
                     implicit = True
@@ -671,12 +736,19 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
         return False
 
     out: list[tuple[str, list[str], bool, float | None, str]] = []
+    if causal and all(re.search(r"\b(reported|described|documented|shown)( to| as)?\s*$",
+                                sp.doc[max(sp.start - 3, 0):sp.start].text.lower()) for sp in kinds["causation"]):
+        # "has been reported to trigger a seizure": a claim that reports exist, not that the drug causes it
+        causal = []
+        words.setdefault("existence", []).append("reported to")
+    about_reports = re.search(r"\b(report|reports|reported|faers|database|case|cases)\b", clause) is not None
     if negated_entity or negation_cue:
-        if (causal or assoc) and not words.get("existence"):
+        if (causal or assoc) and not words.get("existence") and not about_reports:
             kind = "causation" if causal else "association"
             return [(kind, causal or assoc, False, None, "")]
         return [("negation", words.get("negation", []) or ["(negated)"], False, None, "")]
-    freq_spans = [sp for sp in kinds.get("frequency", []) if not _scoped_away(sp, ev)]
+    recovery_starts = {sp.start for sp in kinds.get("recovery", [])}
+    freq_spans = [sp for sp in kinds.get("frequency", []) if not _scoped_away(sp, ev) and sp.end not in recovery_starts]
     freq = [sp.text for sp in freq_spans]
     number = _FREQ_NUMBER.search(clause)
     if number:
@@ -702,10 +774,14 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
     if window:
         out.append(("time_course", [window[1]], False, window[0], window[1]))
         # "most cases began within 24 hours": the quantifier is about the onsets, not how often the event occurs
-        quantifiers = re.compile(r"^(most|majority|the majority|many|few|half|every|all|in up to|up to)\b")
+        quantifiers = re.compile(r"^(most|majority|the majority|many|few|half|every|all|in up to|up to|usually|"
+                                 r"typically|generally|mostly|often|commonly)\b")
         out = [t for t in out if not (t[0] == "frequency" and all(quantifiers.match(w) for w in t[1]))]
     if words.get("recovery"):
         out.append(("recovery", words["recovery"], False, None, ""))
+    count = _REPORT_COUNT.search(clause)
+    if count and not any(t[0] == "existence" for t in out):
+        out.append(("existence", [count.group(0)], False, None, ""))
     if not out and words.get("weak_existence"):
         out.append(("existence", words["weak_existence"], False, None, ""))
     return out
