@@ -600,7 +600,8 @@ def _add_meddra_parser(sub) -> None:
                         "version's PTs. The newest imported version is current unless --make-current names another. "
                         "The database is replaced atomically at the end; a bad distribution leaves it untouched.")
     m.add_argument("dir", metavar="DIR", help="the distribution's folder, or its MedAscii folder")
-    m.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    m.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
+                   help="DuckDB file (default: %(default)s)")
     m.add_argument("--make-current", action="store_true", help="make this version the current one even if a more "
                    "recent version is imported")
     m.add_argument("--quiet", action="store_true", help="no progress lines")

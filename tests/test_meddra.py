@@ -382,3 +382,19 @@ def test_the_sidebar_picker_and_the_case_view(meddra_db, monkeypatch):
     at.sidebar.multiselect(key="w:soc").set_value(["70000002"]).run()  # + the vascular SOC (1, 2, 5)
     assert any(c.value.startswith(f"{len(NARROW | {1, 5})} cases") for c in at.caption)
     assert at.query_params["soc"] == "70000002"
+
+
+def test_the_overview_page_lists_the_unmapped_terms(meddra_db, plain_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    for db, expected in ((meddra_db, "Nonexistent blorp"), (plain_db, None)):
+        monkeypatch.setenv("EXPLORER_DB", str(db))
+        at = AppTest.from_file(str(REPO / "explorer" / "app" / "main.py"), default_timeout=60)
+        at.switch_page("views/overview.py")
+        at.run()
+        assert not at.exception, at.exception
+        assert any(h.value == "MedDRA" for h in at.subheader)
+        if expected:
+            assert any(expected in list(df.value.get("term", [])) for df in at.dataframe)
+        else:
+            assert any(IMPORT_HINT in i.value for i in at.info)
