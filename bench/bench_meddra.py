@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -57,7 +58,7 @@ def generate(folder: Path, reported_terms: list[str], seed: int = 1) -> dict:
     out = folder / "MedAscii"
     out.mkdir(parents=True, exist_ok=True)
     used = {t.lower() for t in reported_terms}
-    terms = list(dict.fromkeys(t.strip() for t in reported_terms if t.strip()))
+    terms = sorted(dict.fromkeys(t.strip() for t in reported_terms if t.strip()))  # the same on every run
     rng.shuffle(terms)
     n_pt_terms, n_llt_terms = int(len(terms) * 0.85), int(len(terms) * 0.10)
     pt_names = terms[:n_pt_terms] + [_name(rng, used) for _ in range(SIZES["pt"] - n_pt_terms)]
@@ -160,6 +161,7 @@ def run(db: Path, runs: int, keep: Path | None) -> dict:
         generated_s = time.perf_counter() - start
         dist_mb = sum(p.stat().st_size for p in (work / "dist" / "MedAscii").iterdir()) / 1e6
         results = []
+        load_before = os.getloadavg()[0]
         for k in range(runs):
             target = work / f"db{k}.duckdb"
             shutil.copyfile(db, target)
@@ -169,6 +171,7 @@ def run(db: Path, runs: int, keep: Path | None) -> dict:
             results.append(r)
             target.unlink()
         print(json.dumps(results[-1], indent=1), file=sys.stderr)
+        load_after = os.getloadavg()[0]
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -182,7 +185,8 @@ def run(db: Path, runs: int, keep: Path | None) -> dict:
             "read_s": med("read"), "insert_s": med("import"), "remap_s": med("remap"), "total_s": med("total"),
             "wall_s": statistics.median(r["wall"] for r in results),
             "peak_mb": max(r["peak_mb"] for r in results), "mapping": results[-1]["mapping"],
-            "all_runs": [r["seconds"] for r in results], "machine": machine()}
+            "all_runs": [r["seconds"] for r in results], "load_average": [load_before, load_after],
+            "machine": machine()}
 
 
 def section(r: dict) -> list[str]:
@@ -201,7 +205,10 @@ def section(r: dict) -> list[str]:
         f"content rows, {c['mdhier_rows']:,} hierarchy rows; {r['dist_mb']:.1f} MB; generated in "
         f"{r['generated_s']:.1f} s), imported into a copy of {r['db']} ({r['current_cases']:,} current "
         f"cases, {r['reaction_rows']:,} reaction rows from {r['raw_reac_rows']:,} raw REAC rows), each run in a fresh "
-        f"process; median of {r['runs']}. Mapping: {mapping}.",
+        f"process; median of {r['runs']}"
+        + (f" (1-minute load average {r['load_average'][0]:.1f} before and {r['load_average'][1]:.1f} after, on "
+           f"{m['cores']} cores shared with other work: times drift with it)" if "load_average" in r else "")
+        + f". Mapping: {mapping}.",
         "",
         "| task | time | target |",
         "|---|---|---|",
