@@ -103,6 +103,9 @@ def _print_load(summary) -> None:
         parts.append(f"skipped {len(summary.skipped)} already loaded from the same bytes")
     if summary.rebuilt and not summary.changed:
         parts.append("rebuilt the model from the loaded quarters")
+    if getattr(summary, "leftovers", None):
+        parts.append(f"removed {len(summary.leftovers)} leftover(s) of loads that did not finish "
+                     f"({', '.join(summary.leftovers)})")
     mbs = summary.bytes / 1e6 / summary.seconds if summary.seconds else 0
     print(f"{'; '.join(parts) or 'nothing to do'} in {summary.seconds:.1f} s ({summary.bytes / 1e6:,.0f} MB, "
           f"{mbs:,.0f} MB/s); {summary.rejected:,} line(s) rejected")
@@ -646,10 +649,10 @@ def _add_selection_options(p) -> None:
     g.add_argument("--event", action="append", type=options.text, help="a MedDRA PT (repeatable; case-insensitive)")
     _add_meddra_options(p)
     f = p.add_argument_group("filters")
-    f.add_argument("--received-from", help="first FDA receipt date, YYYY-MM-DD")
-    f.add_argument("--received-to", help="last FDA receipt date, YYYY-MM-DD")
-    f.add_argument("--event-from", help="first event date, YYYY-MM-DD")
-    f.add_argument("--event-to", help="last event date, YYYY-MM-DD")
+    f.add_argument("--received-from", type=options.iso_date, help="first FDA receipt date, YYYY-MM-DD")
+    f.add_argument("--received-to", type=options.iso_date, help="last FDA receipt date, YYYY-MM-DD")
+    f.add_argument("--event-from", type=options.iso_date, help="first event date, YYYY-MM-DD")
+    f.add_argument("--event-to", type=options.iso_date, help="last event date, YYYY-MM-DD")
     f.add_argument("--sex", type=options.sexes, help="F, M or F,M")
     f.add_argument("--age-band", help="adjacent age bands, e.g. 45-64,65-74 (see filters.toml)")
     f.add_argument("--country", type=options.countries, help="reporter countries, e.g. US,GB")

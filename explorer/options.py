@@ -94,6 +94,19 @@ def text(value: str) -> str:
     return value
 
 
+def iso_date(value: str) -> str:
+    """A calendar date written YYYY-MM-DD (returned as typed; the selection reads it)."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        _fail(f"must be a date written YYYY-MM-DD, not {value!r}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        _fail(f"must be a date written YYYY-MM-DD, not {value!r}")
+    return value.strip()
+
+
 def _codes(value: str, known: tuple[str, ...], what: str) -> str:
     items = [v.strip().upper() for v in value.split(",")]
     if not any(items):

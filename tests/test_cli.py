@@ -225,3 +225,18 @@ def test_rebuild_without_a_database_is_one_line(tmp_path):
     r = run("rebuild", "--db", str(tmp_path / "none.duckdb"))
     assert r.returncode == 1 and "none.duckdb: no database here to rebuild" in r.stderr
     assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_load_removes_and_names_the_leftovers_of_a_dead_load(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its process id is now free: what it "left" is debris
+    (tmp_path / f".f.duckdb.build-{dead.pid}").write_bytes(b"x" * 1000)
+    (tmp_path / f".f.duckdb.build-{dead.pid}.wal").write_bytes(b"x")
+    (tmp_path / f".f.duckdb.load-{dead.pid}-abc123").mkdir()
+    (tmp_path / f".f.duckdb.load-{dead.pid}-abc123" / "2020q1_demo.txt").write_bytes(b"x")
+    (tmp_path / ".other.duckdb.build-1").write_bytes(b"not ours to remove")
+    z = write_quarter(tmp_path / "src", "2020q1", {"demo": [report("11", "1", "1")]})
+    r = run("load", str(z), "--db", str(tmp_path / "f.duckdb"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "removed 3 leftover(s)" in r.stdout and f".f.duckdb.build-{dead.pid}" in r.stdout
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [".other.duckdb.build-1"]

@@ -167,13 +167,17 @@ def test_a_complete_last_line_without_terminator_is_loaded():
 
 def test_an_embedded_dollar_before_an_empty_last_field_is_not_shifted():
     # FORMAT.md: DEMO12Q1 mfr_num `JP-CUBIST-$E2B0000000182`; with occr_country empty the line ends in '$' and
-    # used to be read as a trailing-'$' line: age_cod '42', sex NULL, country 'MD'
-    res, out = clean(DEMO_HEADER + demo_line() + b"\n", "demo")
+    # used to be read as a trailing-'$' line: age_cod '42', sex NULL, country 'MD'.
+    # With mfr_sndr empty, only mfr_num can hold the '$': repaired, every value in its column
+    res, out = clean(DEMO_HEADER + demo_line(mfr_sndr="") + b"\n", "demo")
     assert res.rejects == [] and len(out) == 1 and accounted(res)
     v = values(out[0])
-    assert v["mfr_num"] == "JP-CUBIST-$E2B0000000182" and v["mfr_sndr"] == "CUBIST"
+    assert v["mfr_num"] == "JP-CUBIST-$E2B0000000182" and v["mfr_sndr"] == ""
     assert (v["age"], v["age_cod"], v["sex"], v["occp_cod"], v["reporter_country"]) == ("42", "YR", "F", "MD", "JP")
     assert res.repaired == 1 and res.dollars == 1
+    # with mfr_sndr 'CUBIST' the '$' may be mfr_num's or mfr_sndr's ('E2B0000000182$CUBIST'): rejected, not guessed
+    res, out = clean(DEMO_HEADER + demo_line() + b"\n", "demo")
+    assert out == [] and "2 valid ways" in res.rejects[0].reason and accounted(res)
 
 
 def test_a_line_that_reads_two_ways_or_none_is_rejected():
@@ -195,10 +199,12 @@ def test_a_drug_row_with_a_dollar_in_its_name_keeps_its_route():
     row = b"101$10$1$PS$ZOCOR$E2B$SIMVASTATIN$1$Oral$40 MG$$$Y$$$$$40$MG$TABLET$"
     res, out = clean(header + row + b"\n", "drug")
     assert out == [] and "2 valid ways" in res.rejects[0].reason
-    # without prod_ai only drugname can hold it
-    row = b"101$10$1$PS$ZOCOR$E2B$$1$Oral$40 MG$$$Y$$$$$40$MG$TABLET$"
+    # in the 2012Q4-2014Q2 layout (no prod_ai) val_vbm follows drugname: only drugname can hold it
+    header = (b"primaryid$caseid$drug_seq$role_cod$drugname$val_vbm$route$dose_vbm$cum_dose_chr$cum_dose_unit"
+              b"$dechal$rechal$lot_nbr$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq\n")
+    row = b"101$10$1$PS$ZOCOR$E2B$1$ORAL$40 MG$$$Y$$$$$40$MG$TABLET$"
     res, out = clean(header + row + b"\n", "drug")
-    assert res.rejects == [] and out[0].split("$")[4:8] == ["ZOCOR\x1fE2B", "", "1", "Oral"]
+    assert res.rejects == [] and out[0].split("$")[4:8] == ["ZOCOR\x1fE2B", "1", "ORAL", "40 MG"]
 
 
 def test_a_bare_cr_between_records_splits_them():

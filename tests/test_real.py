@@ -105,7 +105,8 @@ def test_current_cases_follow_ups_and_deletions(real_db, expected):
     got = dict(real_db.execute("SELECT caseid, primaryid FROM cases").fetchall())
     assert got == {c: pid for c, (pid, _) in expected["current"].items()}
     # caseversion compared as integers: 11 (2024q1) is later than 9 (2022q4)
-    assert real_db.execute("SELECT caseversion, quarter FROM cases WHERE caseid = 10074686").fetchone() == (11, "2024q1")  # noqa: E501
+    row = real_db.execute("SELECT caseversion, quarter FROM cases WHERE caseid = 10074686").fetchone()
+    assert row == (11, "2024q1")
     # the complete last DEMO22Q4 record (no line terminator) is a case
     assert 11771849 in got
     # DELETE26Q1 (first line a caseid, not blank) removes four 2025q4 cases

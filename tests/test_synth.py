@@ -62,6 +62,9 @@ def test_counts_match_truth(synth_db):
     assert by_year == truth["cases_per_received_year"]
     rejected, rejoined = con.execute("SELECT sum(rows_rejected), sum(lines_rejoined) FROM load_log").fetchone()
     assert (rejected, rejoined) == (truth["expected_rejected_lines"], truth["expected_rejoined_records"])
+    # a '$' inside INDI's last value is kept in its column, not rejected and not shifted
+    kept = con.execute("SELECT count(*) FROM raw_indi WHERE indi_pt = 'Back$pain'").fetchone()[0]
+    assert kept == truth["expected_dollar_values"] > 0
 
 
 def test_every_planted_and_null_pair_matches_truth(synth_db):

@@ -19,6 +19,7 @@ from explorer.claims.verdicts import LEGEND, MIN_ONSETS, SHOWN_AS, VERDICTS, rea
 from explorer.definitions import DEFINITIONS_DIR, EventGroup, Exposure
 from explorer.errors import ExplorerError
 from explorer.selection import Filters, Selection
+from explorer.vocab import observed_pts
 
 __all__ = ["CLAIM_TYPES", "LEGEND", "MIN_ONSETS", "SHOWN_AS", "VERDICTS", "ClaimError", "LexiconError", "check",
            "read_claims", "provenance"]
@@ -32,16 +33,25 @@ class ClaimError(ExplorerError):
 
 def _vocabulary(store: analysis.Store) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ings = tuple(r[0] for r in store.run("claim_ingredients").itertuples(index=False))
-    pts = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
+    loaded = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
+    # PTs seen in FAERS at large, so an event the loaded quarters lack is still recognised (and not found)
+    seen = {p.lower() for p in loaded}
+    pts = loaded + tuple(p for p in observed_pts() if p.lower() not in seen)
     return ings, pts
 
 
-def read_claims(store: analysis.Store, text: str, lexicon: Path = LEXICON) -> list[Sentence]:
-    """The sentences of a text with their claims (no data read but the vocabulary)."""
+OVERRIDE = Mention("exposure", "override", "the exposure given", 0, 0, "")
+
+
+def read_claims(store: analysis.Store, text: str, lexicon: Path = LEXICON, override: bool = False) -> list[Sentence]:
+    """The sentences of a text with their claims (no data read but the vocabulary).
+
+    With ``override``, a text that names no drug is read as being about the exposure the user gives.
+    """
     if not text or not text.strip():
         raise ClaimError("the claim text is empty")
     ings, pts = _vocabulary(store)
-    return read(text, load_lexicon(Path(lexicon)), ings, pts)
+    return read(text, load_lexicon(Path(lexicon)), ings, pts, default_exposure=OVERRIDE if override else None)
 
 
 def resolve_exposure(m: Mention, store: analysis.Store, lex: Lexicon) -> Exposure:
@@ -71,6 +81,8 @@ def resolve_event(m: Mention, store: analysis.Store, lex: Lexicon) -> EventGroup
     if entry is not None and entry.group:
         group = store.definitions.event(entry.group)
         return replace(group, name=f"claim:{entry.key}", title=entry.title)
+    if entry is not None and entry.outcome:
+        return EventGroup(f"outcome:{entry.outcome}", entry.title, entry.pts)
     if entry is not None:
         return EventGroup(f"claim:{entry.key}", entry.title, entry.pts)
     return EventGroup(f"pt:{m.pts[0]}", m.pts[0], m.pts)
@@ -102,7 +114,7 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
     """
     del folder
     lex = load_lexicon(Path(lexicon))
-    sentences = read_claims(store, text, lexicon)
+    sentences = read_claims(store, text, lexicon, override=bool(exposures))
     filters = filters or Filters()
     synthetic, _ = store.notice()
     known_ings = set(_vocabulary(store)[0])
@@ -110,7 +122,8 @@ def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = N
     claims: list[tuple[Sentence, Claim, Exposure, EventGroup]] = []
     for s in sentences:
         for c in s.claims:
-            claims.append((s, c, resolve_exposure(c.exposure, store, lex), resolve_event(c.event, store, lex)))
+            exposure = exposures[0] if c.exposure is OVERRIDE and exposures else resolve_exposure(c.exposure, store, lex)
+            claims.append((s, c, exposure, resolve_event(c.event, store, lex)))
     if exposures or events:
         claims = _override(claims, sentences, text, exposures, events)
     findings: list[dict] = []
@@ -212,6 +225,9 @@ def _evidence(store: analysis.Store, exp: Exposure, ev: EventGroup, filters: Fil
     key = (exp, ev, filters)
     got = cache.get(key)
     sel = Selection(exposure=exp, event=ev, filters=filters)
+    if ev.name.startswith("outcome:"):
+        # "deaths have been reported": cases with a fatal outcome, whatever PT was coded
+        sel = Selection(exposure=exp, event=None, filters=replace(filters, outcome_codes=(ev.name.split(":", 1)[1],)))
     if got is None:
         c = analysis.count(store, sel)
         got = {"cases": c["n_cases"], "serious": c["n_serious"], "deaths": c["n_deaths"],
@@ -222,6 +238,8 @@ def _evidence(store: analysis.Store, exp: Exposure, ev: EventGroup, filters: Fil
         onset = analysis.time_to_onset(store, sel)
         got["onset_days"] = onset.pop("days")["onset_days"]
         got["onset"] = onset
+    if need_signal and "signal" not in got and sel.event is None:
+        got["signal"] = {}
     if need_signal and "signal" not in got:
         sig = analysis.signal(store, sel)
         got["signal"] = {k: sig.get(k) for k in ("a", "b", "c", "d", "prr", "prr_ci", "ror", "ror_ci", "ic", "ic025",

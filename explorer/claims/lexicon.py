@@ -51,6 +51,7 @@ class EventEntry:
     title: str
     pts: tuple[str, ...] = ()
     group: str | None = None
+    outcome: str | None = None  # counted by outcome code (DE) instead of PTs
 
 
 @dataclass
@@ -163,7 +164,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         if not isinstance(body, dict):
             raise LexiconError(f"{where}: expected a table")
         entry = EventEntry(key=key, title=str(body.get("title", key)), pts=tuple(_strings(body.get("pts", []), where)),
-                           group=body.get("group"))
+                           group=body.get("group"), outcome=body.get("outcome"))
         if not entry.pts and not entry.group:
             raise LexiconError(f"{where}: needs `pts` or `group`")
         lex.events[key] = entry

@@ -9,6 +9,7 @@ exposures with events, and choosing each claim's type.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,18 +56,29 @@ _UNIT = r"(minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?)"
 _RANGE = rf"{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?\s*-?\s*{_UNIT}"
 _WINDOW_BEFORE = re.compile(rf"\b(within|in|during|over|by|up to|after|at|before)\s+(?:the\s+)?(?:first\s+|next\s+|"
                             rf"initial\s+|following\s+)?{_RANGE}\b")
-_WINDOW_AFTER = re.compile(rf"\b{_RANGE}\s+(?:after|following|of|post|from)\b")
+_WINDOW_AFTER = re.compile(rf"\b{_RANGE}\s+(?:after|following|of|post|from|later|afterwards)\b")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "1st": 1,
+             "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}
+_WINDOW_ORDINAL = re.compile(r"\b(on|by|before|within|no later than|until) (the )?(first|second|third|fourth|fifth|"
+                             r"sixth|seventh|1st|2nd|3rd|4th|5th) (day|week|month)\b")
 _WINDOW_WORDS = re.compile(r"\b(immediately|right) (after|following|afterwards)\b|\bimmediately\b|"
+                           r"\b(the )?(following|next) (morning|evening|night)\b|\bwithin the first (month|year)\b|"
                            r"\b(within|in) (minutes|hours|moments|seconds)\b|\b(within|in) (days|a day)\b|"
                            r"\b(the )?(same|next|following) day\b|\bovernight\b|\bwithin (weeks|a week)\b|"
                            r"\b(the )?first (day|week|24 hours)\b")
+# "has not, to our knowledge, been reported": a negated report with words between
+_NEGATED_REPORT = re.compile(r"\b(has|have|had|was|were|is|are)\s+(not|never)\b[^.;]{0,45}?\b(been\s+)?(reported|"
+                             r"described|documented|observed|seen|noted|identified|found)\b|\b(none|no one|nobody|"
+                             r"not one|neither)\b[^.;]{0,60}?\b(developed|had|experienced|suffered|showed|reported|"
+                             r"sustained|mentioned|described|included|listed|contained|noted)\b")
 # "in at least two published cases", "both reported cases": counts of reports say reports exist
 _REPORT_COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens of|several|both|a few|"
                            r"a handful of) (published |reported |documented |similar |such |further |other |)"
-                           r"(case reports|cases|reports)\b")
+                           r"(case reports|cases|reports)\b|\b(in|among) (two|three|four|five|six|seven|eight|nine|ten|"
+                           r"several|\d+) (patients|people|women|men|children)\b(?! (of|out of))")
 _FREQ_NUMBER = re.compile(r"\b(\d[\d,\.]*|one|a|an|two|three|four|five|six|seven|eight|nine|ten)\s+(in|out of|of every|"
                           r"per|of the|of)\s+(every\s+)?(\d[\d,\.]*|a? ?hundred|a? ?thousand|a? ?million|ten thousand|"
-                          r"hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)")  # noqa: E501
+                          r"hundred thousand)\b|\d+(\.\d+)?\s*(%|percent|per cent)(?!\s*(ci|confidence|credib))")  # noqa: E501
 
 
 @dataclass
@@ -270,12 +282,19 @@ def onset_windows(text: str) -> list[tuple[int, int, float]]:
             nums = [_numberish(g) for g in groups[:-1] if _numberish(g) is not None]
             if not nums or unit not in UNIT_DAYS:
                 continue
-            found.append((m.start(), m.end(), max(nums) * UNIT_DAYS[unit]))
+            days = max(nums) * UNIT_DAYS[unit]
+            # hours and minutes count as whole days: onsets are recorded in days (48 hours -> 2, 6 hours -> 1)
+            found.append((m.start(), m.end(), float(math.ceil(days - 1e-9)) if days < 30 else days))
+    for m in _WINDOW_ORDINAL.finditer(text):
+        n, unit = _ORDINALS[m.group(3)], m.group(4)
+        found.append((m.start(), m.end(), float(n * {"day": 1, "week": 7, "month": 30}[unit])))
     for m in _WINDOW_WORDS.finditer(text):
         word = m.group(0)
         if re.match(r"(immediately|right|within minutes|in minutes|within moments|within seconds|the same day|same day)",  # noqa: E501
                     word):
             days = 0.0
+        elif "month" in word or "year" in word:
+            days = 30.0 if "month" in word else 365.0
         elif "week" in word:
             days = 7.0 if "first" in word or "a week" in word else 28.0
         else:
@@ -312,13 +331,15 @@ def _event_from(span, lex: Lexicon) -> Mention:
     return Mention("event", ident, entry.title, span.start_char, span.end_char, span.text, pts=entry.pts)
 
 
-def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[str, ...] = ()) -> list[Sentence]:
+def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[str, ...] = (),
+         default_exposure: Mention | None = None) -> list[Sentence]:
     """Split a text into sentences and clauses and find its claims.
 
     Args:
         text: the article's words.
         lex: the lexicon.
         ingredients, pts: names in the loaded data, recognised beside the lexicon.
+        default_exposure: the paragraph's exposure when the text names none (the user's override).
 
     Returns:
         The sentences, each with its exposures, events and claims (exposures not yet resolved to definitions).
@@ -330,7 +351,8 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
     # a cue inside a named entity is part of its name ("nerve damage" says nothing about causing damage)
     taken = {i for e in doc.ents if e.label_ != "ROUTE" for i in range(e.start, e.end)}
     cue_spans_all = [(nlp.vocab.strings[k], doc[s:e]) for k, s, e in cue_matcher(doc)
-                     if not any(i in taken for i in range(s, e)) or nlp.vocab.strings[k] in ("references",)]
+                     if not any(i in taken for i in range(s, e))
+                     or nlp.vocab.strings[k] in ("references", "weak_existence", "existence")]
     pseudo = [m.start() for p in _PSEUDO_NEGATIONS for m in re.finditer(r"\b" + re.escape(p) + r"\b", folded)]
     sentences: list[Sentence] = []
     for si, sent in enumerate(doc.sents):
@@ -346,7 +368,7 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
         s._cues = cues  # type: ignore[attr-defined]
         s._doc = doc  # type: ignore[attr-defined]
         s._pseudo = [p for p in pseudo if sent.start_char <= p < sent.end_char]  # type: ignore[attr-defined]
-    _pair(sentences, lex, text, folded)
+    _pair(sentences, lex, text, folded, default_exposure)
     return sentences
 
 
@@ -424,6 +446,14 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
         if a.role == "concomitant" and b.start - a.end <= 5 and re.fullmatch(r"[\s,]*(or|and|,)?[\s,]*",
                                                                               text[a.end:b.start] or " "):
             b.role = "concomitant"
+    # "reports of myocarditis in patients treated with nivolumab": with no other drug, the patients' drug is the
+    # exposure; only explicit words ("also taking", "concomitant") keep a lone drug out
+    explicit = [sp for sp in concomitant if re.search(r"\b(also|concomitant|concurrent|along|together|addition|"
+                                                      r"background|prior|previous|history|already|currently)",
+                                                      sp.text.lower())]
+    if out and not explicit and all(m.role == "concomitant" for m in out):
+        for m in out:
+            m.role = "suspect"
     indication_cues = [sp for k, sp in cues if k == "indication_cues"]
     for e in ents:
         if e.label_ == "EVENT":
@@ -448,6 +478,16 @@ def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> Non
     if doc is None:
         return
     keys = sorted(exposure_of)
+    # "particulate steroids such as Depo-Medrol and Kenalog": the named drugs, not their class
+    for k in keys:
+        m = exposure_of.get(k)
+        entry = lex.exposures.get(m.key) if m is not None else None
+        if entry is None or not entry.is_class:
+            continue
+        after = doc[doc[k].i:doc[k].i + 8].text.lower()
+        if re.search(r"\b(such as|like|including|e\.g\.|for example|namely)\b", after) and any(
+                j > k and not lex.exposures.get(exposure_of[j].key) for j in keys if j in exposure_of):
+            del exposure_of[k]
     for k in keys:
         m = exposure_of.get(k)
         entry = lex.exposures.get(m.key) if m is not None else None
@@ -524,7 +564,8 @@ def _token_range(doc, start_char: int, end_char: int) -> tuple[int, int]:
     return (span.start, span.end) if span is not None else (0, 0)
 
 
-def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> None:
+def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
+          default_exposure: Mention | None = None) -> None:
     """Pair exposures with events clause by clause and give each pair its claim types."""
     suspects = [m for s in sentences for m in s.exposures if m.role == "suspect"]
     # one drug, one route: a later "it"/"Kenalog" without a route is the same drug as given before
@@ -542,6 +583,8 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
     if suspects:
         best = max(counts.values())
         paragraph = next(m for m in suspects if counts[m.ident()] == best)
+    elif default_exposure is not None:
+        paragraph = default_exposure
     previous_events: list[Mention] = []
     previous_exposures: list[Mention] = []
     for s in sentences:
@@ -549,6 +592,11 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
         cues = s._cues  # type: ignore[attr-defined]
         events = [m for m in s.events if m.role == "suspect"]
         sentence_exposures = [m for m in s.exposures if m.role == "suspect"]
+        if s.text.rstrip().endswith("?") or re.search(r"\b(asks?|examines?|examined|assess(es|ed)?|investigat\w+|"
+                                                      r"to determine|compares?|compared) whether\b", s.text.lower()):
+            # a question, or a study's aim, claims nothing
+            s.note = "a question or a study aim: no claim"
+            events = []
         refs = _cue_kinds(cues, 0, len(doc)).get("references", [])
         for ci, (a, b) in enumerate(s.clauses):  # type: ignore[attr-defined]
             ca, cb = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
@@ -631,7 +679,7 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str) -> No
                     implicit = True
                 else:
                     implicit = False
-                for ex in _dedupe(exposures):
+                for ex in _nearest(ev, _dedupe(exposures), clause_events):
                     for ctype, words, hedged, window, wtext in types:
                         s.claims.append(Claim(
                             sentence=s.index, clause=ci, quote=text[ca:cb].strip(), start=ca, end=cb, exposure=ex,
@@ -702,6 +750,25 @@ def _claimed_events(events: list[Mention], doc, a: int, b: int, kinds: dict) -> 
     return out or events
 
 
+def _nearest(ev: Mention, exposures: list[Mention], events: list[Mention]) -> list[Mention]:
+    """Which exposures an event goes with when a clause interleaves them.
+
+    "arachnoiditis after epidural methylprednisolone and headache after epidural bupivacaine": each event goes
+    with the exposure after it (else the one before it). When all exposures stand on one side of all events
+    ("ESIs and Depo-Medrol have been linked to paraplegia and stroke"), every exposure goes with every event.
+    """
+    if len(exposures) < 2 or len(events) < 2:
+        return exposures
+    starts = sorted(m.start for m in events)
+    interleaved = any(starts[0] < x.start < starts[-1] for x in exposures)
+    if not interleaved:
+        return exposures
+    after = [x for x in exposures if x.start >= ev.end]
+    if after:
+        return [min(after, key=lambda x: x.start)]
+    return [max(exposures, key=lambda x: x.start)]
+
+
 def _copy_at(m: Mention, ref) -> Mention:
     out = Mention(**{**m.__dict__})
     out.start, out.end, out.text = ref.start_char, ref.end_char, ref.text
@@ -724,7 +791,7 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
     negative_word = re.search(r"\b(no|not|never|none|without|neither|nor|absence|zero)\b|n't\b", clause) is not None
     pseudo_here = any(offset <= p < offset + len(clause) for p in pseudo)
     negated_entity = ev.negated and negative_word and not pseudo_here
-    negation_cue = bool(words.get("negation")) and not pseudo_here
+    negation_cue = (bool(words.get("negation")) or _NEGATED_REPORT.search(clause) is not None) and not pseudo_here
     causal = words.get("causation", [])
     assoc = words.get("association", [])
 
@@ -766,10 +833,17 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
             out.append(("possibility", assoc + hedge, True, None, ""))
         else:
             out.append(("association", assoc, False, None, ""))
+    if freq:
+        # "the risk of dural puncture is about 0.5%": a frequency, not a hedge
+        hedge = [w for w in hedge if not re.match(r"(risk|risks|danger|dangers|chance|chances) of", w)]
     if hedge and not any(t[0] == "possibility" for t in out) and not causal and not assoc:
         out.append(("possibility", hedge, True, None, ""))
-    if words.get("existence"):
-        out.append(("existence", words["existence"], bool(hedge), None, ""))
+    # "reported in at least 10% of patients": a frequency, not a claim that reports exist
+    existence = [sp.text for sp in kinds.get("existence", []) if not re.match(
+        r"\s*(in |by )?(at least |about |approximately |up to |over |under |nearly |almost |only )?\d",
+        sp.doc[sp.end:sp.end + 6].text.lower())] if kinds.get("existence") else words.get("existence", [])
+    if existence:
+        out.append(("existence", existence, bool(hedge), None, ""))
     window = _window_for(clause, lex)
     if window:
         out.append(("time_course", [window[1]], False, window[0], window[1]))
@@ -782,7 +856,11 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
     count = _REPORT_COUNT.search(clause)
     if count and not any(t[0] == "existence" for t in out):
         out.append(("existence", [count.group(0)], False, None, ""))
-    if not out and words.get("weak_existence"):
+    narrative = re.search(r"\b(a|an|one|the) (\d+-year-old|patient|woman|man|girl|boy|reader|nurse|teacher|mother|"
+                          r"father)\b|\b(she|he|her|his)\b", clause) is not None
+    if words.get("weak_existence") and (not out or (narrative and not any(t[0] in ("existence", "negation")
+                                                                          for t in out))):
+        # a case narrative ("she developed a rash within minutes") reports that the event happened
         out.append(("existence", words["weak_existence"], False, None, ""))
     return out
 

@@ -47,14 +47,21 @@ _CR_BEFORE_KEY = re.compile(rb"\r(?= *\d+ *\$)")
 
 # Repairs: a line with one '$' too many is loaded only if joining two fields at a free-text column gives a line whose
 # every other value is valid in its own column (FORMAT.md: DEMO12Q1 mfr_num `JP-CUBIST-$E2B0000000182`), and no other
-# way of reading the line is valid too. Otherwise it is rejected: a shifted column is never loaded.
-JOINABLE = frozenset({"mfr_num", "drugname", "prod_ai", "dose_vbm", "lot_num", "pt", "drug_rec_act", "indi_pt"})
+# way of reading the line is valid too. Otherwise it is rejected: a shifted column is never loaded. Every free-text
+# column is a candidate, because a '$' can sit in any of them: when two free-text values are next to each other
+# (mfr_num and a non-empty mfr_sndr), the '$' could belong to either, and the line is rejected rather than guessed.
+JOINABLE = frozenset({"auth_num", "mfr_num", "mfr_sndr", "lit_ref", "image", "drugname", "prod_ai", "route",
+                      "dose_vbm", "cum_dose_chr", "cum_dose_unit", "lot_num", "dose_unit", "dose_form", "dose_freq",
+                      "pt", "drug_rec_act", "indi_pt"})
 
 
 def _codes(*values: str) -> re.Pattern:
     return re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE)
 
 
+# Columns FDA fills in every record: a reading of a repaired line that leaves one empty is not valid (a '$' between
+# two fields shifts the values after it by one, and a free-text column further on could otherwise absorb the shift).
+REQUIRED = frozenset({"drug_seq", "role_cod", "pt", "outc_cod", "rpsr_cod", "indi_pt"})
 _DATE = re.compile(r"\d{4}(?:\d{2}){0,2}(?:\.0)?")
 _INT = re.compile(r"\d+(?:\.0)?")
 _NUMBER = re.compile(r"\d*\.?\d+|\d+\.")
@@ -187,14 +194,14 @@ class _Cleaner:
     def readings(self, fields: list[bytes], trailing: bool) -> list[tuple[tuple[bytes, ...], bool]]:
         """The valid ways to read a line's fields with one ``$`` too many: (values, whether a '$' was kept in one)."""
         bases = [fields]
-        if not fields[-1].strip():  # an extra '$' at the end of the line (the file's, or a stray one)
+        if not fields[-1].strip():  # an extra '$' at the end of the line: the file's own, or a stray one
             bases = [fields[:-1]] if trailing else [fields, fields[:-1]]
         found: dict[tuple[bytes, ...], bool] = {}
         for base in bases:
             extra = len(base) - self.n
             if extra == 0:
                 found.setdefault(tuple(base), False)
-            elif extra == 1:
+            elif extra == 1 and (trailing or base is fields):  # one repair per line: a stray end '$' or a join
                 for i, col in enumerate(self.columns):
                     # a '$' inside a value has text on both sides of it
                     if col in JOINABLE and base[i].strip() and base[i + 1].strip():
@@ -223,9 +230,9 @@ class _Cleaner:
             return False
         for col, raw in zip(self.columns, values, strict=True):
             rule = VALID.get(col) if col else None
-            if rule is not None:
+            if rule is not None or col in REQUIRED:
                 v = raw.decode("utf-8", "replace").strip()
-                if v and not rule.fullmatch(v):
+                if (not v and col in REQUIRED) or (v and rule is not None and not rule.fullmatch(v)):
                     return False
         return True
 
@@ -256,7 +263,7 @@ class _Cleaner:
             bad = {i for i, c in enumerate(map(bytes.count, lines, repeat(b"$"))) if c != want}
         if text.translate(None, _PLAIN):
             bad.update(i for i, ln in enumerate(lines) if ln.translate(None, _PLAIN))
-        if len(text) > MAX_LINE:
+        if len(text) > MAX_LINE and max(map(len, lines), default=0) > MAX_LINE:
             bad.update(i for i, ln in enumerate(lines) if len(ln) > MAX_LINE)
         if lines and self.key_problem(lines[0]):
             bad.add(0)

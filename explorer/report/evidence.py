@@ -77,7 +77,8 @@ def methods(report: dict) -> str:
     used = report["used"]
     flow = {s["step"]: s["n"] for s in d["dedup_flow"]}
     exposures = "; ".join(_describe_exposure(e) for e in used["exposures"]) or "none"
-    events = "; ".join(f"{e['title']} (MedDRA PTs: {', '.join(e['pts'])})" for e in used["events"]) or "none"
+    events = "; ".join(f"{e['title']} (cases with a fatal outcome, FAERS outcome code DE)" if e["name"] == "outcome:DE"
+                       else f"{e['title']} (MedDRA PTs: {', '.join(e['pts'])})" for e in used["events"]) or "none"
     synthetic = ("These are SYNTHETIC DEMO DATA generated in FAERS format, not FDA data; no number here describes "
                  "real patients. " if d["synthetic"] else "")
     dups = ("Probable duplicates were not flagged." if "probable_duplicates" not in flow else

@@ -84,14 +84,15 @@ class LoadSummary:
         return sum(f.rejected for f in self.files)
 
 
-def _no_write(db_path: Path, e: BaseException) -> StoreWriteError:
+def _no_write(db_path: Path, e: BaseException, phase: str = "") -> StoreWriteError:
     """One line for a failure to write the new database (disk full, read-only folder, ...)."""
     if isinstance(e, OSError):
         what = e.strerror or type(e).__name__
         where = f" ({e.filename})" if getattr(e, "filename", None) else ""
     else:
         what, where = " ".join(str(e).split())[:300], ""
-    return StoreWriteError(f"{db_path}: the load could not write its new database: {what}{where}; "
+    during = f" while {phase}" if phase else ""
+    return StoreWriteError(f"{db_path}: the load could not write its new database{during}: {what}{where}; "
                            "the database is unchanged")
 
 
@@ -408,10 +409,11 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
             summary.seconds = time.perf_counter() - started
             return summary
         build = _build_path(db_path)
+        phase = ["starting"]
         try:
-            _build(db_path, build, todo, summary, say)
+            _build(db_path, build, todo, summary, say, phase)
         except (OSError, duckdb.Error) as e:  # disk full in the copy, the cleaned files, the WAL or the checkpoint
-            raise _no_write(db_path, e) from None
+            raise _no_write(db_path, e, phase[0]) from None
         finally:
             for leftover in (build, build.with_name(build.name + ".wal")):
                 if leftover.exists():
@@ -420,10 +422,16 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
     return summary
 
 
-def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary, say: Progress) -> None:
-    """Copy the live database to ``build``, load ``todo`` into it, rebuild the model, and swap it in."""
+def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary, say: Progress,
+           phase: list[str]) -> None:
+    """Copy the live database to ``build``, load ``todo`` into it, rebuild the model, and swap it in.
+
+    ``phase[0]`` says what it is doing, for the message if it fails.
+    """
     if db_path.exists():
+        phase[0] = "copying the database"
         shutil.copyfile(db_path, build)
+    phase[0] = "opening the new database"
     con = connect_for_build(build)
     try:
         create_schema(con)
@@ -434,6 +442,7 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
             index = {q.quarter: k for k, q in enumerate(todo, start=1)}
             for q in todo:
                 _remove_quarter(con, q.quarter)
+            phase[0] = "loading the tables"
             for q, tf, cleaned in _cleaned_files(todo, workdir):
                 stats = _load_deleted(con, q, tf) if cleaned is None else _insert_table(con, q, tf, cleaned)
                 summary.files.append(stats)
@@ -444,14 +453,18 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
                     f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
                 )
         say("rebuilding the deduplicated model ...")
+        phase[0] = "rebuilding the model"
         rebuild_core(con)
         summary.rebuilt = True
+        phase[0] = "writing the checkpoint"
         con.execute("CHECKPOINT")
         summary.flow = [tuple(r) for r in con.execute(
             "SELECT step, n, description FROM dedup_flow ORDER BY step_no"
         ).fetchall()]
+        phase[0] = "closing the new database"
     finally:
         con.close()
+    phase[0] = "swapping it in"
     # the one step that changes the live database: a rename, atomic on POSIX (never a copy in place)
     os.replace(build, db_path)
 

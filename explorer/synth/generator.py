@@ -739,7 +739,10 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
         "current_cases": truth.current,
         "cases_per_received_year": {str(y): n for y, n in sorted(truth.by_year.items())},
         "exposed_cases": dict(sorted(truth.exposed.items())),
-        "expected_rejected_lines": quirks_total.get("embedded_dollar", 0),
+        # the planted "Back$pain" (a '$' in INDI's last, free-text value) reads one valid way only: the loader keeps it
+        # in indi_pt, '$' included, and rejects nothing (explorer/ingest/lines.py, repairs)
+        "expected_rejected_lines": 0,
+        "expected_dollar_values": quirks_total.get("embedded_dollar", 0),
         "expected_rejoined_records": quirks_total.get("embedded_newline", 0),
         "quirks": dict(quirks_total),
         "per_quarter": per_quarter,

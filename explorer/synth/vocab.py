@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 from functools import cache
-from importlib import resources
 
+from explorer.vocab import observed_pts
 from explorer.vocab.ingredients import brand_dictionary
 
 ESI_STEROIDS = {
@@ -117,9 +117,7 @@ def brands_by_ingredient() -> dict[str, tuple[str, ...]]:
 @cache
 def background_pts() -> tuple[str, ...]:
     """PTs in order of reporting frequency, in FAERS's sentence case. Group PTs are put in the rare tail."""
-    text = resources.files("explorer.synth").joinpath("pts.txt").read_text(encoding="utf-8")
-    pts = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    pts = [p[0] + p[1:].lower() for p in pts]
+    pts = list(observed_pts())
     rng = random.Random(11)
     rng.shuffle(pts)
     rare = {p.lower() for p in RARE_IN_BACKGROUND | set(OUTBREAK_EVENTS)}

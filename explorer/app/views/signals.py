@@ -74,6 +74,11 @@ def _with_group_intervals(table: pd.DataFrame, prior) -> pd.DataFrame:
     return out
 
 
+RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
+               "ror_lower": "ROR lower 95% bound", "prr": "PRR", "q_chi2": "Benjamini-Hochberg q (chi-square test)",
+               "eb05_stratified": "EB05, stratified expected count", "ror_mh_lower": "Mantel-Haenszel ROR lower 95% bound"}
+
+
 def screen(p: page.Page, sel) -> None:
     if sel.exposure is None:
         st.info("Choose an exposure to screen its events.")
@@ -82,8 +87,7 @@ def screen(p: page.Page, sel) -> None:
     c1, c2, c3 = st.columns(3)
     ranks = list(analysis.RANKINGS)
     rank = c1.selectbox("Rank by", ranks, key=state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05"),
-                        format_func={"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
-                                     "ror_lower": "ROR lower 95% bound", "prr": "PRR"}.get)
+                        format_func=lambda r: RANK_LABELS.get(r, r))
     min_a = c2.number_input("At least this many cases (a)", 1, 1000,
                             key=state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
     search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
