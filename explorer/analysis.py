@@ -56,6 +56,15 @@ class Store:
             return None
         return Prior(*row) if row else None
 
+    def prior_stratified(self) -> Prior | None:
+        """The EBGM prior fitted over this database's pairs with expected counts stratified by age band, sex and
+        year received (None if the database has none)."""
+        try:
+            row = self.con.execute("SELECT alpha1, beta1, alpha2, beta2, p FROM ebgm_prior_stratified").fetchone()
+        except Exception:  # a store built before issue 15
+            return None
+        return Prior(*row) if row else None
+
     def prior_note(self) -> str:
         """'' when the EBGM prior's fit converged inside its parameter space, else a sentence to show with EBGM."""
         try:
@@ -170,10 +179,12 @@ def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_
         out = _measures(m, 0)
     else:
         frame = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
-        scored = _score_strata(frame, [], prior, thresholds, stratified=bool(stratify))
+        prior_s, source_s = _stratified_prior(store, stratify)
+        scored = _score_strata(frame, [], prior, thresholds, stratified=bool(stratify), prior_stratified=prior_s)
         out = _measures({k: scored[k].to_numpy() for k in scored.columns}, 0)
         if stratify:
             out["strata"] = list(stratify)
+            out["prior_source_stratified"] = source_s
     out["prior_source"] = PRIOR_WHOLE_DB if prior is not None else None
     if exclude is not None:
         out["excluded_from_background"] = exclude.label
@@ -214,6 +225,7 @@ STRATA = ("age_band", "sex", "year")
 PERIODS = ("quarter", "year")
 PRIOR_WHOLE_DB = "whole database ingredient × PT pairs"
 PRIOR_REFIT = "refitted on this screening table"
+PRIOR_WHOLE_DB_STRATIFIED = "whole database ingredient × PT pairs, expected counts stratified by age band, sex, year"
 MIN_REFIT_PAIRS = 500  # fewest pairs with a case for a screening table's own prior fit
 MEASURE_COLUMNS = ("expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror", "ror_lower",
                    "ror_upper", "ror_signal", "ic", "ic025", "ic975", "ic_signal", "ebgm", "eb05", "eb95",
@@ -284,8 +296,11 @@ def _score_strata(frame: pd.DataFrame, keys: list[str], prior: Prior | None, thr
                   stratified: bool, prior_stratified: Prior | None = None) -> pd.DataFrame:
     """Score per-stratum cells: one row per value of ``keys`` (one row when ``keys`` is empty).
 
-    The crude cells are the sums over the strata; with ``stratified``, the Mantel-Haenszel ROR, the stratified
-    expected count and the IC and EBGM computed from it are added (EBGM with ``prior_stratified``, else ``prior``).
+    The crude cells are the sums over the strata, except where the frame lists only some strata of a row (the
+    screening queries: only the strata where the PT or ingredient has cases) and gives the totals instead:
+    ``n_exposed_all``/``n_reference_all`` (b and d from them) or ``n_event_all``/``n_all`` (c and d). With
+    ``stratified``, the Mantel-Haenszel ROR, the stratified expected count and the IC and EBGM computed from it are
+    added (EBGM with ``prior_stratified``, else ``prior``); strata left out add nothing to those sums.
     """
     cells = frame[["a", "b", "c", "d"]].to_numpy(dtype=float)
     if keys:
@@ -299,7 +314,18 @@ def _score_strata(frame: pd.DataFrame, keys: list[str], prior: Prior | None, thr
         cells, group = np.zeros((1, 4)), np.zeros(1, dtype=int)
         out = pd.DataFrame(index=[0]) if not keys else out
     st = stats.stratified(cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3], group)
-    m = disproportionality(st["a"], st["b"], st["c"], st["d"], prior, thresholds=thresholds)
+    a, b, c, d = st["a"], st["b"], st["c"], st["d"]
+    if len(frame) and {"n_exposed_all", "n_reference_all"} <= set(frame.columns):
+        n_x = _first_by_group(frame["n_exposed_all"], group, len(a))
+        n_r = _first_by_group(frame["n_reference_all"], group, len(a))
+        b = np.where(np.isnan(n_x), b, n_x - a)
+        d = np.where(np.isnan(n_r), d, n_r - c)
+    if len(frame) and {"n_event_all", "n_all"} <= set(frame.columns):
+        n_v = _first_by_group(frame["n_event_all"], group, len(a))
+        n = _first_by_group(frame["n_all"], group, len(a))
+        c = np.where(np.isnan(n_v), c, n_v - a)
+        d = np.where(np.isnan(n), d, n - (a + b) - c)
+    m = disproportionality(a, b, c, d, prior, thresholds=thresholds)
     out = out.reset_index(drop=True)
     for key in ("a", "b", "c", "d", "n", *MEASURE_COLUMNS):
         if key in m:
@@ -319,14 +345,39 @@ def _score_strata(frame: pd.DataFrame, keys: list[str], prior: Prior | None, thr
     return out
 
 
-def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool) -> tuple[Prior | None, str | None]:
-    """The prior to score a screening table with: refitted on the table when it has at least MIN_REFIT_PAIRS pairs
-    with a case and the fit converges inside its parameter space, else the database's."""
+def _stratified_prior(store: Store, stratify: tuple[str, ...]) -> tuple[Prior | None, str | None]:
+    """The database's prior for EBGM from stratified expected counts: the one fitted on stratified counts when the
+    keys are those it was fitted with (all of STRATA), else the crude one (labelled so)."""
+    if not stratify:
+        return None, None
+    strat = store.prior_stratified() if tuple(stratify) == STRATA else None
+    if strat is not None:
+        return strat, PRIOR_WHOLE_DB_STRATIFIED
     db = store.prior()
+    return db, (f"{PRIOR_WHOLE_DB} (crude expected counts)" if db is not None else None)
+
+
+def _first_by_group(values: pd.Series, group: np.ndarray, size: int) -> np.ndarray:
+    """The first non-missing value of each group (NaN where a group has none)."""
+    out = np.full(size, np.nan)
+    v = values.to_numpy(dtype=float)
+    ok = ~np.isnan(v)
+    out[group[ok][::-1]] = v[ok][::-1]  # written last to first: the first value of each group wins
+    return out
+
+
+def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool,
+                 stratify: tuple[str, ...] = ()) -> tuple[Prior | None, str | None]:
+    """The prior to score a screening table with: refitted on the table when it has at least MIN_REFIT_PAIRS pairs
+    with a case and the fit converges inside its parameter space, else the database's (for stratified expected
+    counts, :func:`_stratified_prior`)."""
     if refit and int((np.asarray(a) >= 1).sum()) >= MIN_REFIT_PAIRS:
         prior, report = stats.fit_prior(a, expected)
         if report.get("converged"):
             return prior, PRIOR_REFIT
+    if stratify:
+        return _stratified_prior(store, stratify)
+    db = store.prior()
     return db, (PRIOR_WHOLE_DB if db is not None else None)
 
 
@@ -357,21 +408,31 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     ``n_tested`` (the rows of the BH family), ``prior_source`` and ``strata``.
     """
     stratify = parse_strata(stratify)
+    plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
-    cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
+    if plain:
+        cells = store.run("screen_events")
+        cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
+    else:
+        cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
     if cells.empty:
         return pd.DataFrame()
     names = cells.groupby("pt_key")["pt"].first()
     groups = []
     for name, group in store.definitions.events.items():
         bind(store.con, replace(selection, event=group), store.definitions)
-        g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        if plain:
+            ensure_population_count(store.con)
+            g = store.run("signal_cells")
+        else:
+            g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
         if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
             continue
         g["pt_key"] = f"group:{name}"
         groups.append(g[["pt_key", "a", "b", "c", "d"]])
         names[f"group:{name}"] = f"[group] {group.title}"
-    frame = pd.concat([cells[["pt_key", "a", "b", "c", "d"]], *groups], ignore_index=True)
+    frame = pd.concat([cells[["pt_key", "a", "b", "c", "d", "n_exposed_all", "n_reference_all"]], *groups],
+                      ignore_index=True)
     # the prior is fitted on the PT rows (each PT once), then applied to every row
     pt_rows = _score_strata(cells, ["pt_key"], None, thresholds, stratified=bool(stratify))
     prior, source = _table_prior(store, pt_rows["a"].to_numpy(float), pt_rows["expected"].to_numpy(float),
@@ -379,7 +440,7 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     prior_s = None
     if stratify:
         prior_s, source_s = _table_prior(store, pt_rows["a"].to_numpy(float),
-                                         pt_rows["expected_stratified"].to_numpy(float), refit_prior)
+                                         pt_rows["expected_stratified"].to_numpy(float), refit_prior, stratify)
     scored = _score_strata(frame, ["pt_key"], prior, thresholds, stratified=bool(stratify), prior_stratified=prior_s)
     scored = scored.drop(columns=["n_strata"], errors="ignore")  # PT rows list only the strata where the PT has cases
     scored.insert(1, "pt", scored["pt_key"].map(names))
@@ -393,18 +454,35 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
 
 
 def screen_ingredients(store: Store, selection: Selection, rank_by: str = "eb05",
-                       thresholds: Thresholds = DEFAULT_THRESHOLDS, refit_prior: bool = True) -> pd.DataFrame:
-    """For the event: every ingredient (in the exposure's roles) reported with it, ranked; p- and BH q-values and
-    ``prior_source`` as in :func:`screen_events` (unstratified)."""
-    frame = store.run("screen_ingredients", selection)
-    if frame.empty:
-        return frame
-    e = stats.cells_expected(frame["a"], frame["b"], frame["c"], frame["d"])
-    prior, source = _table_prior(store, frame["a"].to_numpy(float), e, refit_prior)
-    scored = _multiplicity(_scored(frame, prior, thresholds))
-    scored["prior_source"] = source
+                       thresholds: Thresholds = DEFAULT_THRESHOLDS, refit_prior: bool = True,
+                       stratify: tuple[str, ...] = ()) -> pd.DataFrame:
+    """For the event: every ingredient (in the exposure's roles) reported with it, ranked; p- and BH q-values,
+    ``prior_source`` and, with ``stratify``, the adjusted measures, as in :func:`screen_events`."""
+    stratify = parse_strata(stratify)
+    if stratify:
+        bind(store.con, selection, store.definitions)
+        cells = store.run("screen_ingredients_strata", strata=list(stratify))
+        if cells.empty:
+            return pd.DataFrame()
+        crude = _score_strata(cells, ["ingredient"], None, thresholds, stratified=True)
+        prior, source = _table_prior(store, crude["a"].to_numpy(float), crude["expected"].to_numpy(float),
+                                     refit_prior)
+        prior_s, source_s = _table_prior(store, crude["a"].to_numpy(float),
+                                         crude["expected_stratified"].to_numpy(float), refit_prior, stratify)
+        scored = _score_strata(cells, ["ingredient"], prior, thresholds, stratified=True, prior_stratified=prior_s)
+        scored = scored.drop(columns=["n_strata"])
+        scored["prior_source"], scored["prior_source_stratified"] = source, source_s
+    else:
+        frame = store.run("screen_ingredients", selection)
+        if frame.empty:
+            return frame
+        e = stats.cells_expected(frame["a"], frame["b"], frame["c"], frame["d"])
+        prior, source = _table_prior(store, frame["a"].to_numpy(float), e, refit_prior)
+        scored = _scored(frame, prior, thresholds)
+        scored["prior_source"] = source
+    scored = _multiplicity(scored)
     ranked = _ranked(scored, rank_by)
-    ranked.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=[])
+    ranked.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=list(stratify))
     return ranked
 
 

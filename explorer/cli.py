@@ -318,9 +318,8 @@ def cmd_signals(args) -> int:
                                     "(--event-group or --event), or --screen")
             s = analysis.signal(store, sel, th, stratify, exclude)
             keys = ["a", "b", "c", "d", "expected", "prr", "prr_ci", "chi2_yates", "evans", "ror", "ror_ci",
-                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *(k for k in analysis.STRATIFIED_COLUMNS
-                                                                      if k in s), "strata", "prior_source",
-                    "excluded_from_background"]
+                    "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", *analysis.STRATIFIED_COLUMNS, "strata",
+                    "prior_source", "prior_source_stratified", "excluded_from_background"]
             payload = {k: s.get(k) for k in keys if k in s}
             payload["query_id"] = sel.query_id()
             payload["note"] = ("disproportionality is hypothesis-generating; counts are not incidence; intervals "
@@ -367,10 +366,10 @@ def _signals_screen(args, store, sel, th, stratify, exclude) -> None:
     if sel.exposure is not None and sel.event is None:
         frame = analysis.screen_events(store, sel, rank, th, stratify, exclude)
     elif sel.event is not None:
-        if stratify or exclude is not None:
-            raise ExplorerError("--stratify and --exclude-from-background screen an exposure's events; "
-                                "screening an event's ingredients is unstratified")
-        frame = analysis.screen_ingredients(store, sel, rank, th)
+        if exclude is not None:
+            raise ExplorerError("--exclude-from-background goes with screening an exposure's events, not an "
+                                "event's ingredients")
+        frame = analysis.screen_ingredients(store, sel, rank, th, stratify=stratify)
     else:
         raise ExplorerError("--screen needs an exposure (to rank events) or an event (to rank ingredients)")
     n_tested, source = frame.attrs.get("n_tested", len(frame)), frame.attrs.get("prior_source")

@@ -2,7 +2,9 @@
 -- title: Screening for an exposure by stratum: 2x2 cells of every PT reported with it, per stratum
 -- parameters: $strata (any of 'age_band', 'sex', 'year'), $mask_ings, $mask_pts (unmasking; empty lists: none)
 -- One row per PT and stratum where the PT has a case (exposed or reference): the strata where it has none add
--- nothing to the expected count nor to the Mantel-Haenszel sums. Keys and the reference group as in signal_strata.
+-- nothing to the expected count nor to the Mantel-Haenszel sums, but they hold exposed and reference cases, so the
+-- crude 2x2 takes b and d from the totals n_exposed_all and n_reference_all. Keys and the reference group as in
+-- signal_strata.
 WITH masked AS (
     SELECT caseid FROM drug_ingredients
     WHERE ingredient IN (SELECT unnest($mask_ings::VARCHAR[]))
@@ -34,7 +36,8 @@ cells AS (
     WHERE i.pt_key IN (SELECT pt_key FROM pts)
     GROUP BY ALL
 )
-SELECT c.pt_key, v.pt_name AS pt, c.age_band, c.sex, c.year, c.a, m.n_x - c.a AS b, c.c, m.n_r - c.c AS d
+SELECT c.pt_key, v.pt_name AS pt, c.age_band, c.sex, c.year, c.a, m.n_x - c.a AS b, c.c, m.n_r - c.c AS d,
+       (SELECT sum(n_x) FROM margins) AS n_exposed_all, (SELECT sum(n_r) FROM margins) AS n_reference_all
 FROM cells c
 LEFT JOIN pt_vocab v ON v.pt_key = c.pt_key
 JOIN margins m

@@ -256,3 +256,52 @@ def test_the_methods_paragraph_says_how_probable_duplicates_were_treated(tmp_pat
         assert "were excluded" in methods(dropped)
     finally:
         store.close()
+
+
+def test_any_text_gets_valid_verdicts_or_none(demo):
+    """Open-ended input: any text is read without an error, and every finding has a known type and verdict."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from explorer.claims import CLAIM_TYPES, VERDICTS
+
+    _, store = demo
+    words = st.sampled_from(["ESI", "Depo-Medrol", "paraplegia", "no", "cases", "of", "have", "been", "reported",
+                             "after", "within", "24", "hours", "rare", "causes", "linked", "to", "may", ",", ".", "?",
+                             ";", "(", ")", "—", "é", "1 in 10,000", "5%", "it", "this", "these complications",
+                             "epidural", "fentanyl", "stroke", "for", "sciatica", "résolves", "\n", "\t"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(words, min_size=1, max_size=30).map(" ".join))
+    def run_one(text):
+        if not text.strip():
+            return
+        report = check(store, text)
+        for f in report["findings"]:
+            assert f["claim_type"] in CLAIM_TYPES and f["verdict"] in VERDICTS
+            assert 0 <= f["sentence"] < len(report["sentences"])
+            if f["claim_type"] in ("existence", "negation", "frequency", "possibility", "recovery", "time_course"):
+                assert "signal" not in f
+
+    run_one()
+
+
+def test_a_bad_lexicon_is_one_error(demo, tmp_path):
+    from explorer.claims import LexiconError
+
+    _, store = demo
+    bad = tmp_path / "lexicon.toml"
+    bad.write_text("[exposures.x]\nphrases = 3\n")
+    with pytest.raises(LexiconError, match="lexicon.toml"):
+        check(store, "Paraplegia after ESI.", lexicon=bad)
+    r = run("check", "Paraplegia after ESI.", "--db", str(demo[0]), "--lexicon", str(tmp_path / "missing.toml"))
+    assert r.returncode == 1 and "no lexicon file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_lexicon_phrases_expand_to_plurals_british_spellings_and_alternatives():
+    from explorer.claims.lexicon import expand, fold
+
+    forms = expand("epidural (hip|) hematoma")
+    assert {"epidural hip hematoma", "epidural hematoma", "epidural hematomas", "epidural haematoma"} <= set(forms)
+    assert "esis" in expand("esi") and "arteries" in expand("artery")
+    assert fold("Guillain-Barré") == "guillain-barre" and len(fold("Barré")) == 5

@@ -173,7 +173,7 @@ def test_query_json_and_csv(demo_db):
 
 def test_selection_errors_are_one_line(demo_db):
     for args, message in ((("--exposure", "nope"), "unknown exposure 'nope'"),
-                          (("--exposure", "esi", "--received-from", "2020-13-01"), "not a date"),
+                          (("--exposure", "esi", "--received-from", "2020-13-01"), "must be a date"),
                           (("--exposure", "esi", "--age-band", "0-17,75+"), "adjacent"),
                           ((), "needs an exposure")):
         r = run("signals", "--db", str(demo_db), *args)

@@ -142,8 +142,13 @@ def test_stratified_expected_and_mh_ror_by_hand(simpson):
     assert res["ror_mh_lower"] == pytest.approx(r_sum / s_sum * math.exp(-stats.Z95 * math.sqrt(var)), rel=1e-9)
     assert res["ror_mh_upper"] == pytest.approx(r_sum / s_sum * math.exp(stats.Z95 * math.sqrt(var)), rel=1e-9)
     assert res["n_strata"] == len(strata)
-    eb = stats.ebgm(np.array([103.0]), np.array([expected]), simpson.prior())
+    eb = stats.ebgm(np.array([103.0]), np.array([expected]), simpson.prior_stratified())
     assert res["ebgm_stratified"] == pytest.approx(eb["ebgm"][0], rel=1e-12)
+    assert res["prior_source_stratified"] == analysis.PRIOR_WHOLE_DB_STRATIFIED
+    # the build's whole-database screening holds the same stratified expected count and EBGM for this pair
+    row = simpson.con.execute("SELECT expected_stratified, ebgm_stratified FROM signal_pairs "
+                              "WHERE ingredient = 'metformin' AND pt_key = $pt", {"pt": EVENT.lower()}).fetchone()
+    assert row[0] == pytest.approx(expected, rel=1e-12) and row[1] == pytest.approx(eb["ebgm"][0], rel=1e-12)
 
 
 def test_missing_values_form_their_own_stratum(simpson):
@@ -376,3 +381,26 @@ def test_the_fit_is_unchanged_where_nothing_is_squashed():
     squashed, rep = stats.fit_prior(n, e)
     raw, rep_raw = stats.fit_prior(n, e, squashed=False)
     assert squashed == raw and rep["log_likelihood"] == rep_raw["log_likelihood"]
+
+
+def test_a_large_screening_table_gets_its_own_prior(simpson):
+    n, e = _pairs(4_000, seed=5)
+    prior, source = analysis._table_prior(simpson, n, e, refit=True)
+    assert source == analysis.PRIOR_REFIT and prior == stats.fit_prior(n, e)[0]
+    small, source = analysis._table_prior(simpson, n[:300], e[:300], refit=True)
+    assert source == analysis.PRIOR_WHOLE_DB and small == simpson.prior()
+    assert analysis._table_prior(simpson, n, e, refit=False)[1] == analysis.PRIOR_WHOLE_DB
+    _, strat = analysis._table_prior(simpson, n[:300], e[:300], refit=True, stratify=analysis.STRATA)
+    assert strat == analysis.PRIOR_WHOLE_DB_STRATIFIED
+
+
+def test_stratified_ingredient_screening_agrees_with_single_pair_signal(simpson):
+    table = analysis.screen_ingredients(simpson, Selection(event=single_pt(EVENT)), stratify=("age_band",))
+    row = table[table["ingredient"] == "metformin"].iloc[0]
+    one = analysis.signal(simpson, _selection(), stratify=("age_band",))
+    for key in ("a", "b", "c", "d", "expected", "expected_stratified", "ror_mh", "ror_mh_lower", "ror_mh_upper"):
+        assert row[key] == pytest.approx(one[key], rel=1e-12), key
+    crude = analysis.screen_ingredients(simpson, Selection(event=single_pt(EVENT)))
+    same = crude.set_index("ingredient").loc[table["ingredient"], ["a", "b", "c", "d"]].to_numpy()
+    assert (same == table[["a", "b", "c", "d"]].to_numpy()).all()  # the strata add up to the crude 2x2
+    assert table.attrs["n_tested"] == len(table) == 2

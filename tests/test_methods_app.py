@@ -64,3 +64,25 @@ def test_over_time_chart_marks_the_timeline(demo_db):
         assert "Drug Safety Communication" in texts and "NECC" in texts
     finally:
         store.close()
+
+
+def test_stratified_screening_keeps_the_crude_2x2_where_strata_are_sparse(demo_db):
+    """On the demo data most PTs have cases in few of the ~400 strata: the crude cells of the stratified screening
+    must still be those of the unstratified queries, for every PT and every ingredient."""
+    from explorer.definitions import single_pt
+
+    store = analysis.Store.open(demo_db)
+    try:
+        esi = Selection(exposure=store.definitions.exposure("esi"))
+        strat = analysis.screen_events(store, esi, stratify=analysis.STRATA)
+        crude = store.run("screen_events", esi).set_index("pt_key")[["a", "b", "c", "d"]]
+        pts = strat[~strat["pt_key"].str.startswith("group:")].set_index("pt_key")[["a", "b", "c", "d"]]
+        assert len(pts) == len(crude) > 100
+        assert (pts.loc[crude.index].to_numpy() == crude.to_numpy()).all()
+        assert (strat["expected_stratified"] > 0).all()
+        event = Selection(event=single_pt("Paraplegia"))
+        strat_i = analysis.screen_ingredients(store, event, stratify=analysis.STRATA).set_index("ingredient")
+        crude_i = store.run("screen_ingredients", event).set_index("ingredient")[["a", "b", "c", "d"]]
+        assert (strat_i.loc[crude_i.index, ["a", "b", "c", "d"]].to_numpy() == crude_i.to_numpy()).all()
+    finally:
+        store.close()

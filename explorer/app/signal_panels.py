@@ -21,8 +21,7 @@ STRATUM_LABELS = {"age_band": "Age band", "sex": "Sex", "year": "Year received"}
 
 
 def _context(store: analysis.Store, selection: Selection) -> tuple[bool, str]:
-    synthetic, _ = store.notice()
-    _, notice = store.notice()
+    synthetic, notice = store.notice()
     return synthetic, charts.caption(notice, sidebar.quarters_label(), page.describe(selection),
                                      selection.filters.describe(), synthetic)
 
@@ -62,7 +61,7 @@ def adjusted(store: analysis.Store, selection: Selection) -> None:
     st.caption(f"Adjusted for {', '.join(STRATUM_LABELS[k].lower() for k in r['strata'])} "
                f"({r['n_strata']:,} strata with cases; a missing value is its own stratum). ROR: Mantel-Haenszel "
                "with the Robins-Breslow-Greenland 95% CI; IC and EBGM from the stratified expected count. "
-               f"EBGM prior: {r['prior_source']}.")
+               f"EBGM prior: {r['prior_source']} (crude); {r.get('prior_source_stratified')} (stratified).")
     synthetic, cap = _context(store, selection)
     fig = method_charts.crude_vs_adjusted(r, cap, synthetic)
     st.plotly_chart(fig, width="stretch", key="sp-chart-adjusted")

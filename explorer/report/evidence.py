@@ -214,7 +214,7 @@ def _charts(report: dict) -> list[tuple[str, str, object]]:
                                  f"{onset['n']} cases with full start and event dates", synthetic=d["synthetic"])
             fig = charts.onset_histogram(pd.Series(onset["days"]), cap, d["synthetic"],
                                          f"{what}: time to onset ({onset['within']} of {onset['n']} within "
-                                         f"{f['window_days']:g} days)")
+                                         f"{f['window_days']:g} day{'' if f['window_days'] == 1 else 's'})")
             fig.add_vline(x=f["window_days"] + 0.5, line_dash="dash", line_color=charts.ACCENT)
             figs.append((f"{f['exposure']}__{f['event']}__onset-s{f['sentence'] + 1}", cap, fig))
     return figs
@@ -237,11 +237,11 @@ mark.other { background: #eee; text-decoration: line-through; }
 .synthetic { background: #fff3cd; border: 2px solid #c9a400; padding: .5rem; font-weight: bold; }
 .pagelabel { position: fixed; top: 0; left: 0; right: 0; text-align: center; font-size: 9pt; font-weight: bold;
              background: #fff3cd; color: #6b5200; padding: 2px; }
-figure { display: inline-block; width: 48%; margin: .5rem 1% .5rem 0; vertical-align: top;
-         page-break-inside: avoid; } figure svg { width: 100%; height: auto; }
+figure { margin: .6rem 0; page-break-inside: avoid; } figure svg { width: 100%; max-width: 17cm; height: auto; }
+h2, h3 { page-break-after: avoid; } tr { page-break-inside: avoid; }
 figcaption { font-size: .8rem; color: #444; }
-section.sentence { page-break-inside: avoid; }
-@media print { body { margin: 1.2cm auto; } }
+@page { margin: 1.6cm 1.3cm 1.3cm 1.3cm; }
+@media print { body { margin: 0 auto; } .pagelabel { top: -1.1cm; } }
 """
 
 
@@ -265,9 +265,9 @@ def to_html(report: dict, with_charts: bool = True) -> str:
                      f"</blockquote><ul class='recognised'>{recognised}</ul>{body}</section>")
     figures = ""
     if with_charts:
-        for _, cap, fig in _charts(report):
+        for _, _cap, fig in _charts(report):
             svg = export.figure_bytes(fig, "svg").decode("utf-8")
-            figures += f"<figure>{svg}<figcaption>{esc(cap)}</figcaption></figure>"
+            figures += f"<figure>{svg}</figure>"  # the caption is on the canvas
     legend = "".join(f"<li><span class='{k}'>{VERDICT_WORDS[k]}</span>: {esc(v)}</li>"
                      for k, v in report["legend"].items())
     label = ("<div class='pagelabel'>SYNTHETIC DEMO DATA — NOT FDA DATA</div>"

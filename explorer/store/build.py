@@ -6,10 +6,11 @@ import re
 from datetime import UTC, datetime
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from explorer import __version__
-from explorer.stats import Thresholds, cells_expected, disproportionality, fit_prior
+from explorer.stats import Thresholds, cells_expected, disproportionality, ebgm, fit_prior
 from explorer.vocab.countries import country_names
 from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, learn_names, prod_ai_ingredients
 from explorer.vocab.routes import canonical_route
@@ -17,7 +18,7 @@ from explorer.vocab.routes import canonical_route
 SYNTHETIC_NOTICE = "synthetic demo data — not FDA data"
 # The version of the model's layout (its tables and columns): raise it whenever core.sql changes what a built store
 # holds. A store built under another version is rebuilt from its raw tables (``python -m explorer rebuild``).
-MODEL_VERSION = 2
+MODEL_VERSION = 3  # 3: signal_pairs' stratified expected count and EBGM, ebgm_prior_stratified (issue 15)
 
 
 def model_version(con) -> int | None:
@@ -79,7 +80,8 @@ def _register_vocab(con) -> None:
 
 
 SIGNAL_COLUMNS = ("a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "chi2_yates", "evans", "ror",
-                  "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95")
+                  "ror_lower", "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", "expected_stratified",
+                  "ebgm_stratified", "eb05_stratified", "eb95_stratified")
 
 
 def count_pairs(con) -> None:
@@ -98,28 +100,106 @@ def pair_table(con) -> tuple[dict, tuple]:
     return {"ingredient": cols["ingredient"], "pt_key": cols["pt_key"]}, cells
 
 
-def _score_pairs(con, chunk: int = 500_000) -> None:
-    """Fit DuMouchel's prior over every ingredient-PT pair and store every pair's measures in ``signal_pairs``.
+def _strata_statements() -> list[str]:
+    text = resources.files("explorer.store").joinpath("strata.sql").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if not ln.startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n\n") if s.strip()]
 
-    The prior is stored in ``ebgm_prior`` and refitted whenever the model is rebuilt (after every load that changes
-    the data).
+
+def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float]] | None = None,
+                        chunk: int = 20_000) -> np.ndarray:
+    """Every pair's expected count stratified by age band, sex and year received (the keys of
+    ``explorer.analysis.STRATA``; a missing value is its own stratum): the sum over strata of
+    n_ingredient_s * n_pt_s / n_s, as FDA's MGPS and openEBGM's ``processRaw(stratify = TRUE)`` compute it.
+
+    Computed as row-wise dot products of two dense matrices (ingredients x strata, PTs x strata), ``chunk`` pairs
+    at a time, so that the cost grows with pairs x strata and nothing of that size is kept.
+
+    Args:
+        con: the connection holding the model (``cases``, ``drug_ingredients``, ``reaction_index``).
+        keys: the pairs, as :func:`pair_table` returns them (``ingredient``, ``pt_key`` arrays).
+        age_bands: label -> (lowest age, highest age exclusive); filters.toml's by default.
+        chunk: pairs per dot-product batch.
+
+    Returns:
+        the stratified expected count of each pair, in the order of ``keys``.
     """
-    keys, (a, b, c, d) = pair_table(con)
-    prior, report = fit_prior(a, cells_expected(a, b, c, d))
+    if age_bands is None:
+        from explorer.definitions import load_definitions
+
+        age_bands = load_definitions().settings.age_bands
+    params = {"labels": list(age_bands), "los": [lo for lo, _ in age_bands.values()],
+              "his": [hi for _, hi in age_bands.values()]}
+    for i, statement in enumerate(_strata_statements()):
+        con.execute(statement, params if i == 0 else None)  # only the first statement reads the bands
+    sizes = con.execute("SELECT s, n_cases FROM stratum_sizes").fetchnumpy()
+    n_s = np.zeros(int(sizes["s"].max()) + 1 if len(sizes["s"]) else 1)
+    n_s[sizes["s"]] = sizes["n_cases"]
+    ing = pd.Index(pd.unique(keys["ingredient"]))
+    pts = pd.Index(pd.unique(keys["pt_key"]))
+    ni = np.zeros((len(ing), len(n_s)))
+    w = np.zeros((len(pts), len(n_s)))  # n_pt_s / n_s
+    rows = con.execute("SELECT ingredient, s, n_cases FROM ingredient_strata").fetchnumpy()
+    at = ing.get_indexer(rows["ingredient"])
+    ok = at >= 0
+    ni[at[ok], rows["s"][ok]] = rows["n_cases"][ok]
+    rows = con.execute("SELECT pt_key, s, n_cases FROM pt_strata").fetchnumpy()
+    at = pts.get_indexer(rows["pt_key"])
+    ok = at >= 0
+    w[at[ok], rows["s"][ok]] = rows["n_cases"][ok] / n_s[rows["s"][ok]]
+    i_idx, p_idx = ing.get_indexer(keys["ingredient"]), pts.get_indexer(keys["pt_key"])
+    out = np.empty(len(i_idx))
+    for start in range(0, len(out), chunk):
+        sl = slice(start, start + chunk)
+        out[sl] = np.einsum("ij,ij->i", ni[i_idx[sl]], w[p_idx[sl]])
+    return out
+
+
+def _store_prior(con, table: str, prior, report: dict, expected: str) -> None:
+    # the table name comes from the two fixed names in _score_pairs, never from input
     con.execute(
-        "CREATE OR REPLACE TABLE ebgm_prior AS SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, "
+        f"CREATE OR REPLACE TABLE {table} AS SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, "
         "$p AS p, $pairs AS n_pairs, $converged AS converged, $at_bound AS at_bound, $starts AS starts, "
-        "$agreeing AS starts_agreeing, $ll AS log_likelihood, 'PS,SS' AS roles, now()::TIMESTAMP AS fitted_at",
+        "$agreeing AS starts_agreeing, $ll AS log_likelihood, 'PS,SS' AS roles, $expected AS expected_count, "
+        "now()::TIMESTAMP AS fitted_at",
         {"a1": prior.alpha1, "b1": prior.beta1, "a2": prior.alpha2, "b2": prior.beta2, "p": prior.p,
          "pairs": report["pairs"], "converged": report["converged"], "at_bound": report.get("at_bound", False),
          "starts": report.get("starts", 0), "agreeing": report.get("starts_agreeing", 0),
-         "ll": report.get("log_likelihood")},
+         "ll": report.get("log_likelihood"), "expected": expected},
     )
+
+
+def _score_pairs(con, chunk: int = 500_000, timings: dict | None = None, stratified: bool = True) -> None:
+    """Fit DuMouchel's prior over every ingredient-PT pair and store every pair's measures in ``signal_pairs``.
+
+    Two priors are fitted: on the crude expected counts (``ebgm_prior``: ``ebgm``, ``eb05``, ``eb95``) and on the
+    expected counts stratified by age band, sex and year received (``ebgm_prior_stratified``:
+    ``ebgm_stratified``, ``eb05_stratified``, ``eb95_stratified``). Both are refitted whenever the model is rebuilt
+    (after every load that changes the data). ``timings``, when given, receives the seconds of each step;
+    ``stratified=False`` leaves the stratified columns NULL (a pair table without the model's case tables).
+    """
+    import time
+
+    clock = time.perf_counter()
+    keys, (a, b, c, d) = pair_table(con)
+    prior, report = fit_prior(a, cells_expected(a, b, c, d))
+    _store_prior(con, "ebgm_prior", prior, report, "crude")
+    t_crude_fit = time.perf_counter()
+    e_strat = stratified_expected(con, keys) if stratified else np.full(len(a), np.nan)
+    t_strata = time.perf_counter()
+    if stratified:
+        prior_s, report_s = fit_prior(a, e_strat)
+        _store_prior(con, "ebgm_prior_stratified", prior_s, report_s, "stratified by age band, sex, year received")
+    t_strat_fit = time.perf_counter()
     typed = ", ".join(f"{c} {'BOOLEAN' if c == 'evans' else 'DOUBLE'}" for c in SIGNAL_COLUMNS)
     con.execute(f"CREATE OR REPLACE TABLE signal_pairs (ingredient VARCHAR, pt_key VARCHAR, pt_name VARCHAR, {typed})")
     for start in range(0, len(a), chunk):
         sl = slice(start, start + chunk)
         m = disproportionality(a[sl], b[sl], c[sl], d[sl], prior, thresholds=Thresholds())
+        eb = (ebgm(a[sl], e_strat[sl], prior_s) if stratified
+              else dict.fromkeys(("ebgm", "eb05", "eb95"), np.full(len(a[sl]), np.nan)))
+        m.update(expected_stratified=e_strat[sl], ebgm_stratified=eb["ebgm"], eb05_stratified=eb["eb05"],
+                 eb95_stratified=eb["eb95"])
         frame = pd.DataFrame({"ingredient": keys["ingredient"][sl], "pt_key": keys["pt_key"][sl],
                               **{k: m[k] for k in SIGNAL_COLUMNS}})
         con.register("scored", frame)
@@ -127,6 +207,11 @@ def _score_pairs(con, chunk: int = 500_000) -> None:
                     + ", ".join(f"s.{k}" for k in SIGNAL_COLUMNS)
                     + " FROM scored s LEFT JOIN pt_vocab n USING (pt_key)")
         con.unregister("scored")
+    if timings is not None:
+        strata = int(con.execute("SELECT count(*) FROM stratum_sizes").fetchone()[0]) if stratified else 0
+        timings.update(pairs=len(a), strata=strata, crude_fit_s=t_crude_fit - clock,
+                       strata_expected_s=t_strata - t_crude_fit, stratified_fit_s=t_strat_fit - t_strata,
+                       scoring_s=time.perf_counter() - t_strat_fit)
 
 
 def rebuild_core(con) -> None:
