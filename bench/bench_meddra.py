@@ -216,7 +216,8 @@ def section(r: dict) -> list[str]:
         f"{r['read_s']:.1f} s, insert {r['insert_s']:.1f} s) | < {TARGETS['import']:.0f} s: "
         f"{'met' if imp < TARGETS['import'] else 'NOT met'} |",
         f"| remap every reaction row to the current PTs, rebuild the PT index, vocabulary, probable duplicates, pair "
-        f"counts and every pair's scores (prior refitted) | {r['remap_s']:.1f} s on this database | "
+        f"counts and every pair's scores (the crude and stratified EBGM priors refitted) | {r['remap_s']:.1f} s on "
+        "this database | "
         f"< {TARGETS['remap']:.0f} s at full scale: not measured (see below) |",
         f"| the whole `meddra import` (with the copy, the checkpoint and the swap) | {r['total_s']:.1f} s; process "
         f"{r['wall_s']:.1f} s, peak {r['peak_mb']:,.0f} MB | |",
@@ -224,7 +225,8 @@ def section(r: dict) -> list[str]:
         "The remap was measured on this database only: the full-scale database (about 21 million current cases) is not "
         "on this machine for this run, and no full-scale figure is extrapolated from it. The import's cost does not "
         "depend on the database; the remap's grows with the reaction rows (the reactions table, its index, the pair "
-        "counts and the scores are rebuilt; the prior fit alone took 16 s of the full-scale load), and the whole "
+        "counts and the scores are rebuilt; the prior fit alone took 16 s of the full-scale load before the stratified "
+        "prior was added), and the whole "
         "command also copies the database file before it swaps it in (10.5 GB at full scale), as a load does; the "
         "< 60 s remap target at full scale stays to be measured there (`python bench/bench_meddra.py --db "
         "data/faers.duckdb`).",
