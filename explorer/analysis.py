@@ -31,6 +31,11 @@ class Store:
     path: Path
     definitions: Definitions
 
+    def __post_init__(self) -> None:
+        from explorer.meddra.lookup import resolve_definitions  # event groups by SMQ/HLT/SOC -> this store's PTs
+
+        self.definitions = resolve_definitions(self.con, self.definitions, self.path)
+
     @classmethod
     def open(cls, db_path: str | Path, definitions: Definitions | None = None) -> Store:
         return cls(query.connect(db_path), Path(db_path), definitions or load_definitions())

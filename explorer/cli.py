@@ -72,6 +72,7 @@ def _print_store(db_path: Path) -> None:
         if len(rejects):
             print(f"\nRejected lines ({int(rejects['lines'].sum()):,}; all kept in the rejects table)")
             print(_table(rejects.head(20)))
+        _print_meddra(con)
         if synthetic:
             print("\n" + SYNTHETIC_BANNER)
     finally:
@@ -184,6 +185,7 @@ def _selection(args, store):
         from explorer.definitions import EventGroup
 
         event = EventGroup("pts:" + "|".join(pts), ", ".join(pts), tuple(pts))
+    event = _meddra_event(args, store, event)
     comparator = defs.exposure(args.comparator) if args.comparator else None
 
     def day(value):
@@ -254,6 +256,7 @@ def cmd_query(args) -> int:
             if not args.caseid:
                 raise ExplorerError("--what case needs --caseid")
             parts = analysis.case(store, args.caseid)
+            parts.update(_meddra_case(store, args.caseid))
             if args.format == "json":
                 _emit(args, store, {k: v.to_dict(orient="records") for k, v in parts.items()})
             else:
@@ -295,6 +298,8 @@ def cmd_signals(args) -> int:
     try:
         sel = _selection(args, store)
         th = Thresholds(min_cases=args.min_cases)
+        if _meddra_screen(args, store, sel, th):  # --screen --by soc|hlt
+            return 0
         stratify = analysis.parse_strata(args.stratify)
         exclude = (analysis.background_exclusion(store, args.exclude_from_background)
                    if args.exclude_from_background else None)
@@ -467,6 +472,158 @@ def cmd_check(args) -> int:
         store.close()
 
 
+# ---- MedDRA (the user's own licensed distribution; explorer.meddra) -------------------------------------------
+
+def _add_meddra_options(p) -> None:
+    m = p.add_argument_group("MedDRA event (needs `python -m explorer meddra import DIR`)")
+    m.add_argument("--event-smq", metavar="NAME", type=options.text, help="a Standardised MedDRA Query by name or "
+                   "code (cases with any of its PTs; algorithmic SMQs by their term lists only)")
+    m.add_argument("--scope", choices=("narrow", "broad"), help="with --event-smq: narrow terms (default) or narrow "
+                   "and broad terms")
+    m.add_argument("--event-hlt", action="append", metavar="NAME", type=options.text,
+                   help="every PT under a MedDRA HLT (repeatable)")
+    m.add_argument("--event-hlgt", action="append", metavar="NAME", type=options.text,
+                   help="every PT under a MedDRA HLGT (repeatable)")
+    m.add_argument("--event-soc", action="append", metavar="NAME", type=options.text,
+                   help="every PT under a MedDRA SOC, in any axis (repeatable; name, code or abbreviation)")
+
+
+def _meddra_event(args, store, event):
+    """The selection's event with the PTs of the MedDRA options added (unchanged when none is given)."""
+    if not (args.event_smq or args.scope or args.event_hlt or args.event_hlgt or args.event_soc):
+        return event
+    from explorer.meddra.service import combine, event_from_options
+
+    group = event_from_options(store, args.event_smq, args.scope, args.event_hlt, args.event_hlgt, args.event_soc)
+    print(f"event: {group.title} ({len(group.pts)} PTs)", file=sys.stderr)  # the terms and the MedDRA version
+    return combine(event, group)
+
+
+def _meddra_screen(args, store, sel, th) -> bool:
+    """``signals --screen --by soc|hlt``: print the ranked SOCs or HLTs. False when --by is pt (screen by PT)."""
+    if args.by == "pt":
+        return False
+    if not args.screen:
+        raise ExplorerError(f"--by {args.by} needs --screen")
+    if args.stratify or args.over or args.exclude_from_background:
+        raise ExplorerError(f"--by {args.by} does not combine with --stratify, --over or --exclude-from-background")
+    from explorer.meddra.service import screen_groups, version_label
+
+    frame = screen_groups(store, sel, args.by, args.rank_by, th).head(args.limit)
+    cols = [c for c in (args.by, "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
+                        "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95") if c in frame.columns]
+    payload = {"meddra_version": version_label(store), "by": args.by}
+    _emit(args, store, {**payload, "rows": frame[cols].to_dict(orient="records")} if args.format == "json"
+          else payload, frame[cols])
+    return True
+
+
+def _meddra_case(store, caseid) -> dict:
+    """The case's reported terms with their current MedDRA PT and its primary SOC ({} without imported MedDRA)."""
+    from explorer.meddra.service import case_reactions, version_label
+
+    frame = case_reactions(store, caseid)
+    return {} if frame is None else {f"reactions by {version_label(store)} (primary SOC)": frame}
+
+
+def _print_meddra(con) -> None:
+    """info: the MedDRA versions, how reported terms map, and the commonest unmapped terms."""
+    from explorer.meddra import lookup
+
+    label = lookup.version_label(con)
+    if label is None:
+        print("\nMedDRA: none imported (reported terms used as shipped); python -m explorer meddra import DIR")
+        return
+    print(f"\nMedDRA: reported terms mapped to {label} PTs")
+    print(_table(lookup.versions(con)[["version", "language", "is_current", "n_llt", "n_pt", "n_smq",
+                                       "imported_at"]]))
+    print(_table(lookup.mapping_summary(con)))
+    unmapped = lookup.unmapped(con, 20)
+    if len(unmapped):
+        print(f"\nReported terms mapping to no {label} PT (commonest {len(unmapped)}; all: python -m explorer "
+              "meddra unmapped)")
+        print(_table(unmapped))
+
+
+def cmd_meddra_import(args) -> int:
+    from explorer.meddra.importer import import_distribution
+
+    s = import_distribution(args.dir, args.db, make_current=args.make_current, progress=_progress(args))
+    counts = ", ".join(f"{v:,} {k.upper()}s" for k, v in s.counts.items())
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in s.seconds.items() if k != "total")
+    print(f"MedDRA {s.version} ({s.language}) from {s.source}: {s.action} ({counts}) in {s.seconds['total']:.1f} s "
+          f"({phases}); current version: {s.current}")
+    if s.mapping:
+        print(_table(pd.DataFrame(s.mapping)))
+    return 0
+
+
+def cmd_meddra_unmapped(args) -> int:
+    from explorer import analysis
+    from explorer.meddra import lookup
+
+    store = analysis.Store.open(args.db)
+    try:
+        lookup.require(store.con, args.db)
+        frame = lookup.unmapped(store.con, args.limit)
+        _emit(args, store, {"meddra_version": lookup.version_label(store.con),
+                            "rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_meddra_list(args) -> int:
+    from explorer import analysis
+    from explorer.meddra import lookup
+
+    store = analysis.Store.open(args.db)
+    try:
+        lookup.require(store.con, args.db)
+        frame = lookup.names(store.con, args.level)
+        if args.level != "smq":
+            frame = frame.drop(columns="is_algorithmic")
+        _emit(args, store, {"meddra_version": lookup.version_label(store.con),
+                            "rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
+        return 0
+    finally:
+        store.close()
+
+
+def _add_meddra_parser(sub) -> None:
+    p = sub.add_parser("meddra", help="import your licensed MedDRA distribution; list its terms and unmapped terms",
+                       description="MedDRA from your own licensed MSSO distribution (none ships with this tool): "
+                       "import it into the database (reported terms are then mapped to its PTs), list the SMQs, "
+                       "SOCs, HLGTs and HLTs the event options name, and the reported terms that map to no PT.")
+    msub = p.add_subparsers(dest="meddra_command", required=True, metavar="ACTION")
+    m = msub.add_parser("import", help="import a MedDRA ASCII distribution (atomically) and remap reactions",
+                        description="Import a MedDRA ASCII distribution (DIR or DIR/MedAscii: llt.asc, pt.asc, ..., "
+                        "meddra_release.asc) into the database, then map every reported term to the current "
+                        "version's PTs. The newest imported version is current unless --make-current names another. "
+                        "The database is replaced atomically at the end; a bad distribution leaves it untouched.")
+    m.add_argument("dir", metavar="DIR", help="the distribution's folder, or its MedAscii folder")
+    m.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
+                   help="DuckDB file (default: %(default)s)")
+    m.add_argument("--make-current", action="store_true", help="make this version the current one even if a more "
+                   "recent version is imported")
+    m.add_argument("--quiet", action="store_true", help="no progress lines")
+    m.set_defaults(func=cmd_meddra_import)
+    m = msub.add_parser("unmapped", help="reported terms that map to no PT of the current version",
+                        description="Reported terms of current cases that map to no PT of the current MedDRA "
+                        "version, with their case and row counts, most reported first.")
+    m.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    m.add_argument("--limit", type=options.positive_int, default=1000, help="rows to show (default: %(default)s)")
+    m.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+    m.set_defaults(func=cmd_meddra_unmapped)
+    m = msub.add_parser("list", help="the SMQs, SOCs, HLGTs or HLTs of the current version",
+                        description="The SMQs (with whether each is algorithmic), SOCs, HLGTs or HLTs of the current "
+                        "MedDRA version: the names --event-smq, --event-soc, --event-hlgt and --event-hlt take.")
+    m.add_argument("level", choices=("smq", "soc", "hlgt", "hlt"), help="which terms")
+    m.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    m.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+    m.set_defaults(func=cmd_meddra_list)
+
+
 def _definitions(args):
     from explorer.definitions import DEFINITIONS_DIR, load_definitions
 
@@ -489,6 +646,7 @@ def _add_selection_options(p) -> None:
                    help="a named exposure as active comparator (default: all other cases)")
     g.add_argument("--event-group", type=options.text, help="a named event group, e.g. spinal_cord_ischaemia")
     g.add_argument("--event", action="append", type=options.text, help="a MedDRA PT (repeatable; case-insensitive)")
+    _add_meddra_options(p)
     f = p.add_argument_group("filters")
     f.add_argument("--received-from", type=options.iso_date, help="first FDA receipt date, YYYY-MM-DD")
     f.add_argument("--received-to", type=options.iso_date, help="last FDA receipt date, YYYY-MM-DD")
@@ -671,6 +829,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude-from-background", metavar="INGREDIENT|GROUP", help="unmasking: leave the cases of "
                    "this ingredient (or named exposure) or event group (or PT) out of the reference group, and show "
                    "the change in each measure")
+    p.add_argument("--by", choices=("pt", "soc", "hlt"), default="pt", help="with --screen and an exposure: rank "
+                   "PTs (default), or MedDRA primary SOCs or HLTs (needs `meddra import`)")
     _add_selection_options(p)
     p.set_defaults(func=cmd_signals)
 
@@ -698,6 +858,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_file", help="re-run a saved query definition (query.toml of a pack)")
     p.add_argument("--lexicon", help="the claim lexicon file (default: queries/claims/lexicon.toml)")
     p.set_defaults(func=cmd_check)
+
+    _add_meddra_parser(sub)
 
     p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and open the dashboard",
                        description="Load the shipped synthetic demo data into the database if it does not exist "

@@ -79,6 +79,40 @@ class EventGroup:
 
 
 @dataclass(frozen=True)
+class MeddraTerms:
+    """The MedDRA terms an event group names besides its PTs (``smq`` + ``scope``, ``hlts``, ``hlgts``, ``socs``).
+
+    They are resolved to PTs against the current MedDRA version of an open store (``explorer.meddra``); until then
+    the group cannot be used.
+    """
+
+    smqs: tuple[tuple[str, str], ...] = ()  # (SMQ name or code, "narrow" or "broad")
+    hlts: tuple[str, ...] = ()
+    hlgts: tuple[str, ...] = ()
+    socs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.smqs or self.hlts or self.hlgts or self.socs)
+
+    def __or__(self, other: MeddraTerms) -> MeddraTerms:
+        def union(a: tuple, b: tuple) -> tuple:
+            return tuple(dict.fromkeys((*a, *b)))
+        return MeddraTerms(union(self.smqs, other.smqs), union(self.hlts, other.hlts),
+                           union(self.hlgts, other.hlgts), union(self.socs, other.socs))
+
+    def describe(self) -> str:
+        """The terms in words, e.g. 'SMQ Ischaemic CNS vascular conditions (narrow); HLT Paralysis NEC'."""
+        parts = [f"SMQ {name} ({scope})" for name, scope in self.smqs]
+        for label, names in (("HLT", self.hlts), ("HLGT", self.hlgts), ("SOC", self.socs)):
+            parts += [f"{label} {n}" for n in names]
+        return "; ".join(parts)
+
+
+MEDDRA_FIELDS = ("smq", "scope", "hlts", "hlgts", "socs")
+MEDDRA_IMPORT_HINT = "python -m explorer meddra import DIR"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The filter settings of filters.toml."""
 
@@ -98,6 +132,10 @@ class Definitions:
     events: dict[str, EventGroup]
     settings: Settings
     folder: Path
+    # event groups that name MedDRA terms (the group with its title and own PTs, and the terms), resolved to PTs when a
+    # store is open (explorer.meddra.lookup.resolve_definitions); why a group cannot be used (yet), by name
+    meddra_groups: dict[str, tuple[EventGroup, MeddraTerms]] = field(default_factory=dict)
+    unresolved: dict[str, str] = field(default_factory=dict)
 
     def exposure(self, name: str) -> Exposure:
         try:
@@ -106,6 +144,8 @@ class Definitions:
             raise DefinitionError(f"unknown exposure {name!r}; defined: {', '.join(sorted(self.exposures))}") from None
 
     def event(self, name: str) -> EventGroup:
+        if name in self.unresolved:
+            raise DefinitionError(self.unresolved[name])
         try:
             return self.events[name]
         except KeyError:
@@ -166,7 +206,7 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> Definitions:
                 raise DefinitionError(f"{where}: expected a table")
             if name in ("outbreak", "age_bands", "serious"):
                 settings_raw[name] = body
-            elif "pts" in body or "groups" in body:
+            elif "pts" in body or "groups" in body or set(MEDDRA_FIELDS) & set(body):
                 if name in raw_events or name in exposures:
                     raise DefinitionError(f"{where}: the name {name!r} is defined twice")
                 raw_events[name] = {**body, "_where": where}
@@ -191,20 +231,30 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> Definitions:
                     roles=roles,
                 )
     events: dict[str, EventGroup] = {}
+    meddra_groups: dict[str, tuple[EventGroup, MeddraTerms]] = {}
+    unresolved: dict[str, str] = {}
 
-    def resolve(name: str, seen: tuple[str, ...] = ()) -> tuple[str, ...]:
+    def resolve(name: str, seen: tuple[str, ...] = ()) -> tuple[tuple[str, ...], MeddraTerms]:
         if name in seen:
             raise DefinitionError(f"event group {name!r} includes itself")
         body = raw_events.get(name)
         if body is None:
             raise DefinitionError(f"event group {seen[-1]!r} refers to unknown group {name!r}")
         pts = list(_strings(body.get("pts", []), body["_where"]))
+        terms = _meddra_terms(body)
         for sub in _strings(body.get("groups", []), body["_where"]):
-            pts.extend(resolve(sub, (*seen, name)))
-        return tuple(dict.fromkeys(pts))
+            sub_pts, sub_terms = resolve(sub, (*seen, name))
+            pts.extend(sub_pts)
+            terms = terms | sub_terms
+        return tuple(dict.fromkeys(pts)), terms
 
     for name, body in raw_events.items():
-        events[name] = EventGroup(name, str(body.get("title", name)), resolve(name))
+        pts, terms = resolve(name)
+        events[name] = EventGroup(name, str(body.get("title", name)), pts)
+        if terms:
+            meddra_groups[name] = (events.pop(name), terms)
+            unresolved[name] = (f"event group {name!r} names MedDRA terms ({terms.describe()}): import MedDRA into "
+                                f"the database first ({MEDDRA_IMPORT_HINT})")
     try:
         ob = settings_raw["outbreak"]
         bands = {k: (float(v[0]), float(v[1])) for k, v in settings_raw.get("age_bands", {}).items()}
@@ -214,7 +264,24 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> Definitions:
         raise DefinitionError(f"{folder}: filters.toml needs [outbreak] and [age_bands] settings ({e})") from None
     if settings.outbreak_group not in events:
         raise DefinitionError(f"filters.toml [outbreak]: unknown event group {settings.outbreak_group!r}")
-    return Definitions(exposures, events, settings, folder)
+    return Definitions(exposures, events, settings, folder, meddra_groups, unresolved)
+
+
+def _meddra_terms(body: dict) -> MeddraTerms:
+    """The MedDRA terms an events.toml entry names (``smq`` with ``scope``, ``hlts``, ``hlgts``, ``socs``)."""
+    where = body["_where"]
+    smq = body.get("smq")
+    scope = body.get("scope", "narrow")
+    if smq is None and "scope" in body:
+        raise DefinitionError(f"{where}: scope needs an smq")
+    if smq is not None and (not isinstance(smq, str) or not smq.strip()):
+        raise DefinitionError(f"{where}: smq must be the name (or code) of a Standardised MedDRA Query")
+    if scope not in ("narrow", "broad"):
+        raise DefinitionError(f"{where}: scope must be narrow or broad, not {scope!r}")
+    return MeddraTerms(smqs=((smq.strip(), scope),) if smq else (),
+                       hlts=_strings(body.get("hlts", []), f"{where} hlts"),
+                       hlgts=_strings(body.get("hlgts", []), f"{where} hlgts"),
+                       socs=_strings(body.get("socs", []), f"{where} socs"))
 
 
 def terms_regex(terms: tuple[str, ...]) -> str:

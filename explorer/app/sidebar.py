@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 
 from explorer import analysis, codes, query
-from explorer.app import db, state
+from explorer.app import db, meddra_picker, state
 from explorer.definitions import Definitions, EventGroup, ingredient_exposure, single_pt
 from explorer.selection import Filters, Selection, validate
 
@@ -166,6 +166,7 @@ def render(v: dict, s: analysis.Store, need_exposure: bool) -> None:
     pt_vocab = lookup("app_pt_vocab")
     v["pts"] = tuple(sb.multiselect("…or preferred terms", pt_vocab, placeholder="type to search PTs",
                                     key=state.seed("pts", _options(v["pts"], set(pt_vocab)))))
+    meddra_picker.render(v, s)  # SMQ / HLT / SOC, when the store holds MedDRA
 
     sb.header("Filters")
     lo, hi = year_bounds()
@@ -208,5 +209,6 @@ def selection(v: dict, s: analysis.Store, need_exposure: bool = True) -> tuple[S
     """
     render(v, s, need_exposure)
     sel, missing = selection_from_view(v, s.definitions, year_bounds())
+    sel = meddra_picker.apply(v, s, sel)
     validate(sel, s.definitions)
     return sel, missing

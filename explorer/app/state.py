@@ -42,6 +42,8 @@ PARAMS: dict[str, Param] = {
     "any_role": Param("bool", False),
     "event_group": Param("str", ""),
     "pts": Param("list", ()),
+    # MedDRA terms (explorer.app.meddra_picker), by code: an SMQ with its scope, HLTs, SOCs
+    "smq": Param("str", ""), "scope": Param("str", "narrow"), "hlt": Param("list", ()), "soc": Param("list", ()),
     "year_from": Param("int", 0),
     "year_to": Param("int", 0),
     "sex": Param("list", ()),

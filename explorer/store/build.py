@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -219,9 +220,13 @@ def rebuild_core(con) -> None:
     Args:
         con: a read-write DuckDB connection holding the raw tables.
     """
+    from explorer.meddra.mapping import record_term_map, register_term_map
+
     _register_vocab(con)
+    register_term_map(con)
     for statement in _core_statements():
         con.execute(statement)
+    record_term_map(con)
     _score_pairs(con)
     synthetic = con.execute("SELECT coalesce(bool_or(synthetic), false) FROM load_log").fetchone()[0]
     meta = {
@@ -233,3 +238,30 @@ def rebuild_core(con) -> None:
     }
     for key, value in meta.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES ($k, $v)", {"k": key, "v": value})
+
+
+# The model tables (and the temporary tables they read) that depend on how reported terms map to PTs.
+REMAP_TABLES = ("current_reports", "pt_names", "reactions", "reaction_index", "pt_vocab", "probable_duplicates",
+                "pair_counts", "dedup_flow")
+
+
+def remap_reactions(con) -> None:
+    """Rebuild only what depends on the mapping of reported terms to MedDRA PTs, after a MedDRA import.
+
+    Reruns the statements of ``core.sql`` that create ``REMAP_TABLES`` (reactions and the PT index, the PT
+    vocabulary, the probable duplicates, the pair counts and the deduplication flow), then scores every pair again.
+
+    Args:
+        con: a read-write connection to a build file (see ``explorer.store.loader.building``).
+    """
+    from explorer.meddra.mapping import record_term_map, register_term_map
+
+    register_term_map(con)
+    for statement in _core_statements():
+        created = re.match(r"CREATE OR REPLACE (?:TEMP )?TABLE (\w+)", statement)
+        if created and created.group(1) in REMAP_TABLES:
+            con.execute(statement)
+    record_term_map(con)
+    _score_pairs(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('built_at', $v)",
+                {"v": datetime.now(UTC).isoformat(timespec="seconds")})

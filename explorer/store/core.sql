@@ -1,6 +1,8 @@
 -- The deduplicated model, rebuilt from the raw tables after every load. Statements are separated by ";\n\n".
 -- Inputs prepared by build.py: temp tables route_map(route, route_canonical),
--- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients), country_map(name, code).
+-- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients), country_map(name, code), and
+-- pt_map(pt, pt_key, pt_name, ...): reported terms mapped to the current MedDRA version's PTs (explorer.meddra;
+-- empty when no MedDRA is imported).
 
 -- FAERS dates are YYYYMMDD, YYYYMM or YYYY; anything else (or a year outside 1900-2099) is NULL.
 CREATE OR REPLACE MACRO faers_date(s) AS CASE
@@ -126,7 +128,8 @@ CREATE OR REPLACE TABLE route_vocab AS
 SELECT route_canonical, count(*) AS n_drug_rows FROM drugs WHERE route_canonical IS NOT NULL
 GROUP BY ALL ORDER BY n_drug_rows DESC, route_canonical;
 
--- One display name per PT: the mixed-case spelling (FAERS) over the upper-case one (LAERS), then the commonest.
+-- One display name per PT: the mixed-case spelling (FAERS) over the upper-case one (LAERS), then the commonest;
+-- the current MedDRA version's name for the PTs reported terms are mapped to.
 CREATE OR REPLACE TEMP TABLE pt_names AS
 SELECT pt_key,
        CASE WHEN name = upper(name) THEN upper(left(name, 1)) || lower(substr(name, 2)) ELSE name END AS pt_name
@@ -134,14 +137,19 @@ FROM (
     SELECT pt_key, arg_max(pt, (pt <> upper(pt))::BIGINT * 1000000000000 + n) AS name
     FROM (SELECT lower(pt) AS pt_key, pt, count(*) AS n FROM raw_reac WHERE pt IS NOT NULL GROUP BY ALL)
     GROUP BY pt_key
-);
+)
+WHERE pt_key NOT IN (SELECT pt_key FROM pt_map)
+UNION ALL
+SELECT pt_key, min(pt_name) FROM pt_map GROUP BY pt_key;
 
 -- Sorted by case, so that the reactions of one case or one page of a listing are read from a few row groups.
+-- pt is the term as reported; pt_key and pt_name are its PT's (the current MedDRA PT it maps to, else itself).
 CREATE OR REPLACE TABLE reactions AS
-SELECT DISTINCT c.caseid, r.primaryid, r.pt, r.drug_rec_act, lower(r.pt) AS pt_key, n.pt_name
+SELECT DISTINCT c.caseid, r.primaryid, r.pt, r.drug_rec_act, coalesce(m.pt_key, lower(r.pt)) AS pt_key, n.pt_name
 FROM raw_reac r
 JOIN current_reports c USING (primaryid, quarter)
-LEFT JOIN pt_names n ON n.pt_key = lower(r.pt)
+LEFT JOIN pt_map m ON m.pt = r.pt
+LEFT JOIN pt_names n ON n.pt_key = coalesce(m.pt_key, lower(r.pt))
 WHERE r.pt IS NOT NULL
 ORDER BY c.caseid;
 

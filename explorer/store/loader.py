@@ -476,3 +476,43 @@ def _flow(db_path: Path) -> list[tuple[str, int, str]]:
         return [tuple(r) for r in rows]
     finally:
         con.close()
+
+
+@contextmanager
+def building(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private copy of an existing store to write into, swapped over it when the block ends without error.
+
+    The same guarantees as a load: the writer lock is held throughout, the live file is never written, and an error
+    (or an interrupt) inside the block removes the copy and leaves the store as it was.
+
+    Raises:
+        InputError: no store at ``db_path``.
+        DatabaseLockedError: another process holds the database for writing.
+        StoreWriteError: the copy, its checkpoint or the swap could not be written (disk full, read-only folder).
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise InputError(db_path, "no database here; load FAERS quarters first (python -m explorer load ...)")
+    with _writer_lock(db_path):
+        remove_leftovers(db_path)
+        _existing_loads(db_path)  # a store, and no other writer holds it
+        build = _build_path(db_path)
+        try:
+            try:
+                shutil.copyfile(db_path, build)
+                con = connect_for_build(build)
+            except (OSError, duckdb.Error) as e:
+                raise _no_write(db_path, e) from None
+            try:
+                yield con
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            try:
+                os.replace(build, db_path)  # the one step that changes the live database
+            except OSError as e:
+                raise _no_write(db_path, e) from None
+        finally:
+            for leftover in (build, build.with_name(build.name + ".wal")):
+                if leftover.exists():
+                    leftover.unlink()

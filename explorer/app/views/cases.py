@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis, codes
-from explorer.app import cached, downloads, page, state
+from explorer.app import cached, downloads, meddra_picker, page, state
 
 FIRST = ["caseid", "exposure_drugs", "reactions", "received_date", "event_date", "event_date_precision", "sex",
          "age_years", "country", "occp_cod", "rept_cod", "is_serious", "is_death", "probable_duplicate_of"]
@@ -100,6 +100,7 @@ def case(p: page.Page, caseid: str) -> None:
     reactions["value"] = [codes.meaning(k, x) for k, x in zip(reactions["kind"], reactions["value"], strict=True)]
     st.dataframe(reactions, hide_index=True, width="stretch")
     downloads.table(reactions, f"case {caseid} reactions", cap, p.synthetic, "case-reactions")
+    meddra_picker.case_reactions(p.store, caseid)  # reported term -> current MedDRA PT, primary SOC (when imported)
     st.markdown("**Versions FDA published** (rank 1 is current)")
     versions = readable(parts["versions"])
     st.dataframe(versions, hide_index=True, width="stretch")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer.app import downloads, page
+from explorer.app import downloads, meddra_picker, page
 
 
 def body(p: page.Page) -> None:
@@ -36,6 +36,7 @@ def body(p: page.Page) -> None:
     with st.expander("Files with sha256"):
         st.dataframe(files, hide_index=True, width="stretch")
         downloads.table(files, "files loaded with sha256", cap, p.synthetic, "files")
+    meddra_picker.overview_section(p.store)  # the MedDRA version, how reported terms map, unmapped terms
 
 
 page.run("overview", "Overview", body, selection=False)
