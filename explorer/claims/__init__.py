@@ -18,6 +18,7 @@ from explorer.claims.reader import CLAIM_TYPES, Claim, Mention, Sentence, read
 from explorer.claims.verdicts import LEGEND, MIN_ONSETS, SHOWN_AS, VERDICTS, reading, verdict
 from explorer.definitions import DEFINITIONS_DIR, EventGroup, Exposure
 from explorer.errors import ExplorerError
+from explorer.meddra import service as meddra_service
 from explorer.selection import Filters, Selection
 from explorer.vocab import observed_pts
 
@@ -275,4 +276,5 @@ def provenance(store: analysis.Store) -> dict:
                        "rejected": int(r.rows_rejected)} for r in files.itertuples(index=False)],
             "dedup_flow": [{"step": r.step, "n": int(r.n), "description": r.description}
                            for r in flow.itertuples(index=False)],
+            "meddra": meddra_service.version_label(store),
             "tool": f"faers-explorer {__version__}", "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -92,7 +92,8 @@ def methods(report: dict) -> str:
         "its latest version (highest case version, then latest FDA receipt date, then highest primary id), legacy "
         f"AERS and FAERS versions of one case were linked, {flow.get('deleted_cases', 0):,} cases FDA deleted were "
         f"removed, leaving {flow.get('current_cases', 0):,} current cases; exact duplicate rows were collapsed. "
-        f"{dups} Each claim of the text was read by sentence and clause; exposures: {exposures}. Events: {events}. "
+        f"{dups} {_meddra_sentence(d)}Each claim of the text was read by sentence and clause; exposures: {exposures}. "
+        f"Events: {events}. "
         "Counts are distinct current cases with the exposure and the event (not rates: spontaneous reports have no "
         "denominator). Claims of existence were checked against those counts; claims of frequency, causation, "
         "association and recovery were judged not assessable from spontaneous reports; for causation and "
@@ -104,6 +105,14 @@ def methods(report: dict) -> str:
         f"duplicates that deduplication cannot fully remove. Analysis: {d['tool']}, {d['checked_at']}. "
         f"READUS-PV items covered: {'; '.join(READUS_ITEMS)}."
     )
+
+
+def _meddra_sentence(d: dict) -> str:
+    label = d.get("meddra")
+    if not label:
+        return ("Reported terms were counted as FAERS shipped them (MedDRA PTs of the version each report was coded "
+                "in; no MedDRA distribution imported). ")
+    return f"Reported terms were mapped to {label} preferred terms (lowest-level terms to their PT). "
 
 
 def citation(report: dict) -> str:
