@@ -25,7 +25,8 @@ _CLAUSE_OPENERS = {"but", "whereas", "while", "although", "though", "however", "
                    "since", "which", "who", "unless", "except"}
 _ALWAYS_SPLIT = {"but", "whereas", "although", "though", "however", "yet", "whilst", "unless", "except"}
 _MODALS = {"may", "might", "could", "can", "would", "possibly", "potentially", "perhaps"}
-_PSEUDO_NEGATIONS = ["not uncommon", "not rare", "not infrequent", "not infrequently", "not unusual", "not only",
+_PSEUDO_NEGATIONS = ["no shortage of", "no lack of",
+                     "not uncommon", "not rare", "not infrequent", "not infrequently", "not unusual", "not only",
                      "no longer", "cannot be excluded", "cannot be ruled out", "not necessarily", "not always",
                      "not be ruled out", "not be excluded", "no doubt", "not clear", "not known", "not well",
                      "no increase", "not limited to", "not uncommonly", "without delay"]
@@ -352,7 +353,7 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
     taken = {i for e in doc.ents if e.label_ != "ROUTE" for i in range(e.start, e.end)}
     cue_spans_all = [(nlp.vocab.strings[k], doc[s:e]) for k, s, e in cue_matcher(doc)
                      if not any(i in taken for i in range(s, e))
-                     or nlp.vocab.strings[k] in ("references", "weak_existence", "existence")]
+                     or nlp.vocab.strings[k] in ("references", "weak_existence", "existence", "possibility")]
     pseudo = [m.start() for p in _PSEUDO_NEGATIONS for m in re.finditer(r"\b" + re.escape(p) + r"\b", folded)]
     sentences: list[Sentence] = []
     for si, sent in enumerate(doc.sents):
@@ -520,7 +521,7 @@ def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None
     if not procedures or not drugs or doc is None:
         return
     for p in procedures:
-        near = [d for d in drugs if abs(doc[d].i - doc[p].i) <= 12 and not _crosses_clause(doc, d, p)]
+        near = [d for d in drugs if abs(doc[d].i - doc[p].i) <= 16 and not _crosses_clause(doc, d, p)]
         if not near:
             continue
         lo, hi = min([p, *near]), max([p, *near])
@@ -698,6 +699,9 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
         if sentence_exposures:
             previous_exposures = sentence_exposures
     for s in sentences:
+        # an implicit existence claim is a fallback: not when the sentence says something else of the same pair
+        said = {(c.exposure.ident(), c.event.key) for c in s.claims if not c.implicit}
+        s.claims = [c for c in s.claims if not (c.implicit and (c.exposure.ident(), c.event.key) in said)]
         seen = set()
         unique = []
         for c in s.claims:
