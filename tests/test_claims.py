@@ -305,3 +305,11 @@ def test_lexicon_phrases_expand_to_plurals_british_spellings_and_alternatives():
     assert {"epidural hip hematoma", "epidural hematoma", "epidural hematomas", "epidural haematoma"} <= set(forms)
     assert "esis" in expand("esi") and "arteries" in expand("artery")
     assert fold("Guillain-Barré") == "guillain-barre" and len(fold("Barré")) == 5
+
+
+def test_an_elliptic_negation_is_about_its_own_drug(demo):
+    _, store = demo
+    got = claims_of(check(store, "Arachnoiditis has been reported after epidural Depo-Medrol, while Decadron has not."))
+    assert got[(0, "ingredient:methylprednisolone@epidural", "Arachnoiditis", "existence")] == "supported"
+    assert (0, "ingredient:dexamethasone@epidural", "Arachnoiditis", "negation") in got
+    assert (0, "ingredient:dexamethasone@epidural", "Arachnoiditis", "existence") not in got

@@ -23,7 +23,7 @@ CLAIM_TYPES = ("existence", "negation", "frequency", "causation", "association",
 # connectives that open a new clause after a comma
 _CLAUSE_OPENERS = {"but", "whereas", "while", "although", "though", "however", "yet", "and", "or", "so", "whilst",
                    "since", "which", "who", "unless", "except"}
-_ALWAYS_SPLIT = {"but", "whereas", "although", "though", "however", "yet", "whilst", "unless", "except"}
+_ALWAYS_SPLIT = {"but", "whereas", "although", "though", "however", "yet", "whilst", "while", "unless", "except"}
 _MODALS = {"may", "might", "could", "can", "would", "possibly", "potentially", "perhaps"}
 _PSEUDO_NEGATIONS = ["no shortage of", "no lack of",
                      "not uncommon", "not rare", "not infrequent", "not infrequently", "not unusual", "not only",
@@ -622,8 +622,11 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
                     clause_events = [_copy_at(m, doc[pronoun.i:pronoun.i + 1]) for m in earlier]
                     clause_refs = [doc[pronoun.i:pronoun.i + 1]]
             elliptic = False
-            if not clause_events and ci > 0 and re.match(r"\W*(but|and|or)?\s*(not|never)\b", folded[ca:cb]):
-                # "... after triamcinolone and betamethasone, but not after dexamethasone"
+            short_negative = len(doc[a:b]) <= 12 and re.search(r"\b(not|never)\b|n't\b", folded[ca:cb]) and any(
+                ca <= m.start < cb for m in sentence_exposures)
+            if not clause_events and ci > 0 and (re.match(r"\W*(but|and|or)?\s*(not|never)\b", folded[ca:cb])
+                                                 or short_negative):
+                # "... after triamcinolone and betamethasone, but not after dexamethasone" / "..., while X has not"
                 pa, pb = s.clauses[ci - 1]  # type: ignore[attr-defined]
                 pca = doc[pa].idx
                 earlier = [m for m in events if pca <= m.start < ca]
@@ -675,7 +678,9 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             for ev in clause_events:
                 types = _claim_types(kinds, clause_text, ca, ev, exposures, lex, s._pseudo)  # type: ignore[attr-defined]
                 if elliptic:
-                    types = [("negation", ["not"], False, None, "")]
+                    before = {c.claim_type for c in s.claims if c.clause == ci - 1}
+                    kind = next((k for k in ("causation", "association") if k in before), "negation")
+                    types = [(kind, ["not"], False, None, "")]
                 if not types:
                     linked = re.search(r"\b(after|following|post|from|with|during|since|complicat\w*|induced|"
                                        r"related)\b", clause_text) and not re.search(r"\b(before|prior to)\b",
