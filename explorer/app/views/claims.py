@@ -49,9 +49,10 @@ def body(p: page.Page) -> None:
                 unsafe_allow_html=True)
     css = ("<style>mark.exp{background:#d6e6f5} mark.evt{background:#fde2c4} mark.cue{background:#e3f1d5} "
            "mark.other{background:#eee;text-decoration:line-through}</style>")
+    st.markdown(css, unsafe_allow_html=True)
     for sentence in report["sentences"]:
         st.markdown(f"**Sentence {sentence['index'] + 1}**")
-        st.markdown(css + f"> {evidence.highlight(sentence, report)}", unsafe_allow_html=True)
+        st.markdown(f"> {evidence.highlight(sentence, report)}", unsafe_allow_html=True)
         found = [report["findings"][i] for i in sentence["findings"]]
         if not found:
             st.caption("No claim about an exposure and an event in this sentence.")
