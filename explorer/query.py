@@ -91,16 +91,7 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as e:
         raise ExplorerError(f"{path}: cannot open the database read-only ({e})") from None
     is_store = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'").fetchone()[0]
-    built_with = model_version(con)
-    if not is_store or built_with != MODEL_VERSION:
-        con.close()
-        if not is_store:
-            raise ExplorerError(f"{path}: not an explorer database (no cases table); load data first "
-                                "(python -m explorer load ...)")
-        raise ExplorerError(f"{path}: built by another version of this tool (model {built_with or 1}; this version "
-                            f"reads model {MODEL_VERSION}); rebuild it from its loaded quarters: "
-                            f"python -m explorer rebuild --db {path}")
-    return con
+    return _checked(con, path, bool(is_store))
 
 
 def data_notice(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
@@ -133,16 +124,21 @@ def connect_isolated(db_path: str | Path, config: dict | None = None) -> duckdb.
         raise ExplorerError(f"{path}: cannot open the database read-only ({str(e).splitlines()[0]})") from None
     is_store = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'store' "
                            "AND table_name = 'cases'").fetchone()[0]
+    return _checked(con, path, bool(is_store))
+
+
+def _checked(con: duckdb.DuckDBPyConnection, path: Path, is_store: bool) -> duckdb.DuckDBPyConnection:
+    """The connection, if it holds a store of this model version; else closed, with a one-line error."""
     built_with = model_version(con)
-    if not is_store or built_with != MODEL_VERSION:
-        con.close()
-        if not is_store:
-            raise ExplorerError(f"{path}: not an explorer database (no cases table); load data first "
-                                "(python -m explorer load ...)")
-        raise ExplorerError(f"{path}: built by another version of this tool (model {built_with or 1}; this version "
-                            f"reads model {MODEL_VERSION}); rebuild it from its loaded quarters: "
-                            f"python -m explorer rebuild --db {path}")
-    return con
+    if is_store and built_with == MODEL_VERSION:
+        return con
+    con.close()
+    if not is_store:
+        raise ExplorerError(f"{path}: not an explorer database (no cases table); load data first "
+                            "(python -m explorer load ...)")
+    raise ExplorerError(f"{path}: built by another version of this tool (model {built_with or 1}; this version "
+                        f"reads model {MODEL_VERSION}); rebuild it from its loaded quarters: "
+                        f"python -m explorer rebuild --db {path}")
 
 
 def use_store(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
