@@ -45,10 +45,11 @@ def main() -> None:
     args = p.parse_args()
     if not Path(args.db).exists():
         cli("demo", "--no-app", "--db", args.db)
-    from explorer import analysis, claims
+    from explorer import claims
     from explorer.claims import reader
+    from explorer.store.reader import Store
 
-    store = analysis.Store.open(args.db)
+    store = Store.open(args.db)
     t = time.perf_counter()
     claims.check(store, "Paraplegia has been reported after ESI.")
     first = time.perf_counter() - t

@@ -28,6 +28,7 @@ from explorer import analysis  # noqa: E402
 from explorer.selection import Selection  # noqa: E402
 from explorer.stats import fit_prior  # noqa: E402
 from explorer.store.build import _score_pairs, count_pairs  # noqa: E402
+from explorer.store.reader import Store  # noqa: E402
 
 START, END = "<!-- methods:start -->", "<!-- methods:end -->"
 STRATA = ("age_band", "sex", "year")
@@ -57,7 +58,7 @@ def main() -> None:
         from explorer.store.loader import load
 
         load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     d = store.definitions
     sel = Selection(exposure=d.exposure("esi"), event=d.event("spinal_cord_ischaemia"))
     size = store.con.execute("SELECT count(*) FROM cases").fetchone()[0]
@@ -87,7 +88,7 @@ def main() -> None:
     tasks["screening esi, crude, the query before issue 15 (baseline)"] = old_screen
     for name, fn in tasks.items():
         store.close()
-        store = analysis.Store.open(db)  # a fresh connection: the first call binds the selection
+        store = Store.open(db)  # a fresh connection: the first call binds the selection
         cold, p50, p95 = timed(fn, args.runs)
         results["tasks"][name] = {"cold_s": cold, "warm_p50_s": p50, "warm_p95_s": p95}
         print(f"{name}: cold {cold * 1000:.0f} ms, warm p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")

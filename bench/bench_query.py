@@ -30,6 +30,7 @@ from explorer import analysis  # noqa: E402
 from explorer.selection import Filters, Selection  # noqa: E402
 from explorer.stats import cells_expected, disproportionality, fit_prior  # noqa: E402
 from explorer.store.build import count_pairs, pair_table  # noqa: E402
+from explorer.store.reader import Store  # noqa: E402
 
 RUNS = 20
 
@@ -126,7 +127,7 @@ def main() -> None:
     ap.add_argument("--label", default="query")
     ap.add_argument("--queries-only", action="store_true")
     args = ap.parse_args()
-    store = analysis.Store.open(args.db)
+    store = Store.open(args.db)
     defs = store.definitions
     n_cases = store.con.execute("SELECT count(*) FROM cases").fetchone()[0]
     n_reports = store.con.execute("SELECT n FROM dedup_flow WHERE step = 'reports'").fetchone()[0]

@@ -8,79 +8,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from explorer import onset, query, stats
-from explorer.definitions import Definitions, load_definitions, single_pt
+from explorer.definitions import single_pt
 from explorer.selection import Selection, bind, ensure_population_count
 from explorer.stats import Prior, Thresholds, disproportionality
+from explorer.store.reader import Store
 from explorer.timeline import TimelineEvent, load_timeline
 
 LISTING_SORTS = ("received_date", "event_date", "age_years", "caseid")
 DEFAULT_THRESHOLDS = Thresholds()
-
-
-@dataclass
-class Store:
-    """An open, read-only store with its definitions."""
-
-    con: object
-    path: Path
-    definitions: Definitions
-
-    def __post_init__(self) -> None:
-        from explorer.meddra.lookup import resolve_definitions  # event groups by SMQ/HLT/SOC -> this store's PTs
-
-        self.definitions = resolve_definitions(self.con, self.definitions, self.path)
-
-    @classmethod
-    def open(cls, db_path: str | Path, definitions: Definitions | None = None) -> Store:
-        return cls(query.connect(db_path), Path(db_path), definitions or load_definitions())
-
-    def close(self) -> None:
-        self.con.close()
-
-    def run(self, name: str, selection: Selection | None = None, **params) -> pd.DataFrame:
-        if selection is not None:
-            bind(self.con, selection, self.definitions)
-        return query.run(self.con, name, **params)
-
-    def prior(self) -> Prior | None:
-        """The EBGM prior fitted over this database (None if the database has none)."""
-        try:
-            row = self.con.execute("SELECT alpha1, beta1, alpha2, beta2, p FROM ebgm_prior").fetchone()
-        except Exception:  # a store built before the prior existed
-            return None
-        return Prior(*row) if row else None
-
-    def prior_stratified(self) -> Prior | None:
-        """The EBGM prior fitted over this database's pairs with expected counts stratified by age band, sex and
-        year received (None if the database has none)."""
-        try:
-            row = self.con.execute("SELECT alpha1, beta1, alpha2, beta2, p FROM ebgm_prior_stratified").fetchone()
-        except Exception:  # a store built before issue 15
-            return None
-        return Prior(*row) if row else None
-
-    def prior_note(self) -> str:
-        """'' when the EBGM prior's fit converged inside its parameter space, else a sentence to show with EBGM."""
-        try:
-            row = self.con.execute("SELECT converged, at_bound FROM ebgm_prior").fetchone()
-        except Exception:  # a store built before these columns existed
-            return ""
-        if not row or row[0]:
-            return ""
-        if row[1]:
-            return ("EBGM caution: the prior's fit ended at the edge of its parameter space (a background component "
-                    "with no spread, as when most pairs are exactly as frequent as expected); EB05/EB95 are computed "
-                    "with that prior. Read them beside PRR, ROR and IC.")
-        return "EBGM caution: the prior's fit did not converge; read EBGM beside PRR, ROR and IC."
-
-    def notice(self) -> tuple[bool, str]:
-        return query.data_notice(self.con)
 
 
 def _scalar_row(frame: pd.DataFrame) -> dict:

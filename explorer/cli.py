@@ -13,11 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from explorer import __version__, options
+from explorer.constants import DB_ENV, DEFAULT_DB, SYNTHETIC_BANNER
 from explorer.errors import ExplorerError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
-DEFAULT_DB = Path("data/faers.duckdb")
-SYNTHETIC_BANNER = "*** synthetic demo data — not FDA data ***"
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -52,10 +51,11 @@ def _fmt(value) -> str:
 
 def _print_store(db_path: Path) -> None:
     from explorer import query
+    from explorer.store.reader import connect, data_notice
 
-    con = query.connect(db_path)
+    con = connect(db_path)
     try:
-        synthetic, notice = query.data_notice(con)
+        synthetic, notice = data_notice(con)
         if synthetic:
             print(SYNTHETIC_BANNER)
         quarters = query.run(con, "loaded_quarters")
@@ -240,8 +240,9 @@ def _emit(args, store, payload, frame: pd.DataFrame | None = None) -> None:
 
 def cmd_query(args) -> int:
     from explorer import analysis
+    from explorer.store.reader import Store
 
-    store = analysis.Store.open(args.db, _definitions(args))
+    store = Store.open(args.db, _definitions(args))
     try:
         sel = _selection(args, store)
         what = args.what
@@ -293,8 +294,9 @@ def cmd_query(args) -> int:
 def cmd_signals(args) -> int:
     from explorer import analysis
     from explorer.stats import Thresholds
+    from explorer.store.reader import Store
 
-    store = analysis.Store.open(args.db, _definitions(args))
+    store = Store.open(args.db, _definitions(args))
     try:
         sel = _selection(args, store)
         th = Thresholds(min_cases=args.min_cases)
@@ -409,10 +411,11 @@ def cmd_check(args) -> int:
     from dataclasses import fields
     from datetime import date
 
-    from explorer import analysis, claims
+    from explorer import claims
     from explorer.definitions import EventGroup, Exposure, ingredient_exposure, single_pt
     from explorer.report import evidence
     from explorer.selection import Filters
+    from explorer.store.reader import Store
 
     text, db = args.text, args.db
     exposures = events = filters = None
@@ -444,7 +447,7 @@ def cmd_check(args) -> int:
             pack.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise ExplorerError(f"--pack {pack}: cannot create the folder ({e.strerror})") from None
-    store = analysis.Store.open(db, _definitions(args))
+    store = Store.open(db, _definitions(args))
     try:
         defs = store.definitions
         if args.exposure:
@@ -559,10 +562,10 @@ def cmd_meddra_import(args) -> int:
 
 
 def cmd_meddra_unmapped(args) -> int:
-    from explorer import analysis
     from explorer.meddra import lookup
+    from explorer.store.reader import Store
 
-    store = analysis.Store.open(args.db)
+    store = Store.open(args.db)
     try:
         lookup.require(store.con, args.db)
         frame = lookup.unmapped(store.con, args.limit)
@@ -574,10 +577,10 @@ def cmd_meddra_unmapped(args) -> int:
 
 
 def cmd_meddra_list(args) -> int:
-    from explorer import analysis
     from explorer.meddra import lookup
+    from explorer.store.reader import Store
 
-    store = analysis.Store.open(args.db)
+    store = Store.open(args.db)
     try:
         lookup.require(store.con, args.db)
         frame = lookup.names(store.con, args.level)
@@ -699,7 +702,7 @@ def _run_app(db: Path, port: int) -> int:
     main_py = Path(__file__).resolve().parent / "app" / "main.py"
     if not Path(db).exists():
         raise ExplorerError(f"{db}: no database here; load data first (python -m explorer demo, or load ...)")
-    env = {**os.environ, "EXPLORER_DB": str(Path(db).resolve())}
+    env = {**os.environ, DB_ENV: str(Path(db).resolve())}
     print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)", file=sys.stderr)
     cmd = [sys.executable, "-m", "streamlit", "run", str(main_py), "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

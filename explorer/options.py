@@ -210,10 +210,10 @@ def check_against_store(args: argparse.Namespace) -> None:
     db = getattr(args, "db", None)
     if not pts or db is None or not Path(db).is_file():
         return
-    from explorer import query
+    from explorer.store.reader import connect
 
     try:
-        con = query.connect(db)
+        con = connect(db)
     except Exception:  # noqa: BLE001 - the command itself reports a missing, locked or stale store
         return
     try:

@@ -12,6 +12,7 @@ from explorer.definitions import DefinitionError, ingredient_exposure, load_defi
 from explorer.quarters import expand
 from explorer.selection import Filters, Selection, SelectionError
 from explorer.store.loader import load
+from explorer.store.reader import Store
 from explorer.synth.generator import generate
 
 from .helpers import report, write_quarter
@@ -24,7 +25,7 @@ def synth_store(tmp_path_factory):
     work = tmp_path_factory.mktemp("an")
     truth = generate(work / "zips", expand("2012q3-2013q2"), scale=0.03, seed=4)
     load([work / "zips"], work / "s.duckdb")
-    store = analysis.Store.open(work / "s.duckdb")
+    store = Store.open(work / "s.duckdb")
     yield truth, store
     store.close()
 
@@ -131,7 +132,7 @@ def fixture_store(tmp_path_factory):
     ther = [{"primaryid": "11", "caseid": "1", "dsg_drug_seq": "1", "start_dt": "20191230"}]
     z = write_quarter(work, "2020q1", {"demo": demo, "drug": drug, "reac": reac, "outc": outc, "ther": ther})
     load([z], work / "f.duckdb")
-    store = analysis.Store.open(work / "f.duckdb")
+    store = Store.open(work / "f.duckdb")
     yield store
     store.close()
 
@@ -232,7 +233,7 @@ def test_scored_pairs_stay_aligned_past_one_row_group(tmp_path):
     differed after the load's writes, so pairs got other pairs' counts. 157,000 pairs here."""
     generate(tmp_path / "z", expand("2024q1-2025q4"), scale=0.03, seed=3)
     load([tmp_path / "z"], tmp_path / "d.duckdb")
-    store = analysis.Store.open(tmp_path / "d.duckdb")
+    store = Store.open(tmp_path / "d.duckdb")
     try:
         wrong, counted, stored = misscored_pairs(store.con)
     finally:

@@ -16,6 +16,7 @@ from explorer.report import charts, export
 from explorer.sandbox import SqlRefused, run_select
 from explorer.selection import Selection
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .conftest import REPO
 
@@ -54,7 +55,7 @@ def test_overview(app, demo_db):
     at = app("overview")
     assert any("Synthetic demo data" in w.value for w in at.warning)
     assert metric(at, "Quarters loaded") == "88"
-    store = analysis.Store.open(demo_db)
+    store = Store.open(demo_db)
     n = store.con.execute("SELECT count(*) FROM cases").fetchone()[0]
     assert metric(at, "Current cases") == f"{n:,}"
 
@@ -62,7 +63,7 @@ def test_overview(app, demo_db):
 def test_explore_kpis_equal_the_query_layer(app, demo_db):
     at = app("explore", exposure="esi", event_group="spinal_cord_ischaemia")
     defs = load_definitions()
-    store = analysis.Store.open(demo_db)
+    store = Store.open(demo_db)
     c = analysis.count(store, Selection(exposure=defs.exposure("esi"), event=defs.event("spinal_cord_ischaemia")))
     assert metric(at, "Cases") == f"{c['n_cases']:,}" and metric(at, "Deaths") == f"{c['n_deaths']:,}"
     assert len(at.get("plotly_chart")) >= 4  # by year, outcomes, PTs, demographics (four panels)

@@ -12,6 +12,7 @@ from explorer.app import db, fmt, onset_text, state
 from explorer.definitions import load_definitions
 from explorer.selection import Filters, Selection
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .conftest import REPO
 from .test_app import MAIN, metric
@@ -58,8 +59,8 @@ def widget(at: AppTest, name: str):
                 for w in at.get(kind) if getattr(w, "key", None) == key)
 
 
-def store(path) -> analysis.Store:
-    return analysis.Store.open(path)
+def store(path) -> Store:
+    return Store.open(path)
 
 
 def test_the_view_round_trips_through_the_url():

@@ -20,6 +20,7 @@ from explorer import analysis
 from explorer.definitions import load_definitions
 from explorer.selection import Filters, Selection
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .conftest import REPO
 
@@ -63,7 +64,7 @@ def test_esi_spinal_cord_ischaemia_end_to_end(server, page):
     query = "exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia"
     page.goto(f"{url}/explore?{query}")
     idle(page)
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     defs = load_definitions()
     esi_sci = Selection(exposure=defs.exposure("esi"), event=defs.event("spinal_cord_ischaemia"))
     expected = analysis.count(store, esi_sci)
@@ -110,7 +111,7 @@ def kpi_cases(page) -> str:
 def test_several_sessions_at_once_each_see_their_own_selection(server, browser):
     """Three browser sessions with different selections, loaded at the same time, each answer their own."""
     url, db = server
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     defs = load_definitions()
     views = {
         "exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia":
@@ -203,7 +204,7 @@ def test_the_selection_is_kept_between_pages(server, page):
     nav(page, "Signals")
     nav(page, "Cases")
     assert "event_group=spinal_cord_ischaemia" in page.url and "serious=1" in page.url, page.url
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     defs = load_definitions()
     sel = Selection(exposure=defs.exposure("esi"), event=defs.event("spinal_cord_ischaemia"),
                     filters=Filters(serious_only=True))
@@ -238,7 +239,7 @@ def test_quick_clicks_show_no_exception(server, page):
 def test_a_shared_link_with_a_comparator_restores_the_numbers(server, browser):
     """Reproduction 4: a copied Signals link with a comparator, opened in a fresh browser, shows its own 2x2."""
     url, db = server
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     defs = load_definitions()
     r = analysis.signal(store, Selection(exposure=defs.exposure("esi"), event=defs.event("spinal_cord_ischaemia"),
                                          comparator=defs.exposure("esi_other_routes")))

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from explorer import analysis
 from explorer.claims import ClaimError, check
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .claims.evaluate import HERE, load_items, score
 from .conftest import REPO
@@ -29,7 +29,7 @@ SEED = ("The patient should be advised to contact their healthcare provider if t
 def demo(tmp_path_factory):
     db = tmp_path_factory.mktemp("claims") / "demo.duckdb"
     load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     yield db, store
     store.close()
 
@@ -241,7 +241,7 @@ def test_the_methods_paragraph_says_how_probable_duplicates_were_treated(tmp_pat
 
     db = tmp_path / "dups.duckdb"
     load([write_quarter(tmp_path, "2020q1", duplicates_fixture())], db)
-    store = analysis.Store.open(db)
+    store = Store.open(db)
     try:
         text = "Paraplegia has been reported after epidural steroid injections."
         kept = check(store, text)

@@ -215,7 +215,8 @@ def test_demo_rebuilds_a_stale_demo_database_by_itself(tmp_path, capsys):
     assert main(["demo", "--db", str(db), "--no-app"]) == 0
     assert "built by another version" in capsys.readouterr().err
     con = duckdb.connect(str(db), read_only=True)
-    from explorer.store.build import MODEL_VERSION, model_version
+    from explorer.store.reader import model_version
+    from explorer.store.schema import MODEL_VERSION
 
     assert model_version(con) == MODEL_VERSION
     con.close()

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .helpers import duplicates_fixture, expected_duplicates, report, write_quarter
 
@@ -177,7 +178,7 @@ def test_probable_duplicates_are_flagged_never_removed(tmp_path):
     from explorer.definitions import single_pt
     from explorer.selection import Filters, Selection
 
-    store = analysis.Store.open(tmp_path / "t.duckdb")
+    store = Store.open(tmp_path / "t.duckdb")
     try:
         sel = Selection(event=single_pt("Paraplegia"))
         kept = analysis.count(store, sel)

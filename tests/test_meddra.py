@@ -13,12 +13,13 @@ import shutil
 import duckdb
 import pytest
 
-from explorer import analysis
 from explorer.cli import main
+from explorer.definitions import load_definitions
 from explorer.meddra import lookup
 from explorer.meddra.ascii import MeddraFileError, read_distribution
 from explorer.meddra.importer import import_distribution
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .conftest import REPO
 from .meddra_fixture import ALGORITHMIC_SMQ, BROAD, CASES, NARROW, PARENT_SMQ, SMQ_NAME, write_distribution, write_faers
@@ -182,7 +183,7 @@ def test_unmapped_terms_are_counted_and_listed(meddra_db, capsys):
     assert payload["rows"] == [{"term": "Nonexistent blorp", "n_cases": 1, "n_rows": 1}]
     code, out, _ = cli(capsys, "info", "--db", meddra_db)
     assert "MedDRA: reported terms mapped to MedDRA 91.0 English PTs" in out and "Nonexistent blorp" in out
-    store = analysis.Store.open(meddra_db)
+    store = Store.open(meddra_db)
     from explorer.meddra.service import overview
     info = overview(store)
     assert info["version"] == "MedDRA 91.0 English" and list(info["unmapped"]["term"]) == ["Nonexistent blorp"]
@@ -226,7 +227,7 @@ def test_hierarchy_options(meddra_db, capsys):
 
 
 def test_algorithmic_smqs_are_said_to_be_used_by_their_term_lists(meddra_db):
-    store = analysis.Store.open(meddra_db)
+    store = Store.open(meddra_db)
     from explorer.meddra.service import event_from_options
     group = event_from_options(store, ALGORITHMIC_SMQ, "broad")
     assert set(group.pts) == {"Zorblat syndrome", "Wobbly gait"}
@@ -245,7 +246,7 @@ def test_events_toml_groups_by_meddra(meddra_db, plain_db, tmp_path, capsys):
     assert listed_cases(capsys, meddra_db, "--definitions", folder, "--event-group", "flimmer_and_blorp") == {
         3, 4, 6, 7, 8}
     assert listed_cases(capsys, meddra_db, "--definitions", folder, "--event-group", "both") == BROAD
-    store = analysis.Store.open(meddra_db, analysis.load_definitions(folder))
+    store = Store.open(meddra_db, load_definitions(folder))
     assert "MedDRA 91.0 English" in store.definitions.event("invented_broad").title
     # without MedDRA the group answers with how to import it; every other group works as before
     code, _, err = cli(capsys, "query", "--db", plain_db, "--definitions", folder, "--event-group", "invented_broad")
@@ -348,7 +349,7 @@ def test_without_meddra_the_model_is_as_before(plain_db, capsys):
     con.close()
     code, out, _ = cli(capsys, "info", "--db", plain_db)
     assert code == 0 and "MedDRA: none imported" in out
-    store = analysis.Store.open(plain_db)
+    store = Store.open(plain_db)
     from explorer.meddra.service import case_reactions, overview, version_label
     assert version_label(store) is None and overview(store) is None and case_reactions(store, 1) is None
 

@@ -16,6 +16,7 @@ from explorer import analysis, onset, stats
 from explorer.definitions import ingredient_exposure, single_pt
 from explorer.selection import Selection
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .helpers import report, write_quarter
 
@@ -73,7 +74,7 @@ def simpson(tmp_path_factory):
                 cases.add(1, drug, pt, age=age, sex=sex, received=received)
     z = write_quarter(work, "2020q1", cases.rows())
     load([z], work / "s.duckdb")
-    store = analysis.Store.open(work / "s.duckdb")
+    store = Store.open(work / "s.duckdb")
     yield store
     store.close()
 
@@ -206,7 +207,7 @@ def rise(tmp_path_factory):
     cases.add(1, EXPOSURE, "Nausea", received="", extra_drugs=("ROSIGLITAZONE",))
     z = write_quarter(work, "2015q4", cases.rows())
     load([z], work / "r.duckdb")
-    store = analysis.Store.open(work / "r.duckdb")
+    store = Store.open(work / "r.duckdb")
     yield store
     store.close()
 

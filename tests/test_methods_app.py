@@ -9,6 +9,7 @@ from explorer import analysis
 from explorer.report import method_charts
 from explorer.selection import Selection
 from explorer.store.loader import load
+from explorer.store.reader import Store
 
 from .conftest import REPO
 
@@ -52,7 +53,7 @@ def test_onset_page_compares_with_other_events(demo_db, monkeypatch):
 
 
 def test_over_time_chart_marks_the_timeline(demo_db):
-    store = analysis.Store.open(demo_db)
+    store = Store.open(demo_db)
     try:
         d = store.definitions
         sel = Selection(exposure=d.exposure("esi"), event=d.event("spinal_cord_ischaemia"))
@@ -72,7 +73,7 @@ def test_stratified_screening_keeps_the_crude_2x2_where_strata_are_sparse(demo_d
     must still be those of the unstratified queries, for every PT and every ingredient."""
     from explorer.definitions import single_pt
 
-    store = analysis.Store.open(demo_db)
+    store = Store.open(demo_db)
     try:
         esi = Selection(exposure=store.definitions.exposure("esi"))
         strat = analysis.screen_events(store, esi, stratify=analysis.STRATA)

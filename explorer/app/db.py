@@ -8,7 +8,7 @@ Two rules, each from a bug that reached users:
 * A load that replaces the database file is seen by every session. The registry keys each open store by the file's
   (inode, mtime, size); when the file at the path changes it opens the new file in a new DuckDB instance and retires
   the old one: idle cursors are closed at once, busy ones when their rerun ends, and the old instance with its last
-  cursor. Stores are opened with :func:`explorer.query.connect_isolated` (an in-memory instance with the file
+  cursor. Stores are opened with :func:`explorer.store.reader.connect_isolated` (an in-memory instance with the file
   attached), never through DuckDB's per-path instance cache, which would hand back the replaced file.
 """
 
@@ -23,17 +23,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer import analysis, query
+from explorer.constants import DB_ENV, DEFAULT_DB
 from explorer.definitions import load_definitions
+from explorer.store.reader import Store, connect_isolated, use_store
 
-DB_ENV = "EXPLORER_DB"
 MAX_IDLE_CURSORS = 16  # kept cursors hold their session's bound selection (temp tables): keep the most recent only
 log = logging.getLogger(__name__)
 
 
 def db_path() -> Path:
     """The database the dashboard reads (``$EXPLORER_DB``, default ``data/faers.duckdb``)."""
-    return Path(os.environ.get(DB_ENV, "data/faers.duckdb"))
+    return Path(os.environ.get(DB_ENV, DEFAULT_DB))
 
 
 def file_key(path: Path) -> tuple[int, int, int]:
@@ -80,7 +80,7 @@ class Registry:
 
         Raises:
             FileNotFoundError: no file at the path.
-            ExplorerError: the file is not a store of this version (see :func:`explorer.query.connect`).
+            ExplorerError: the file is not a store of this version (see :func:`explorer.store.reader.connect`).
         """
         key = file_key(path)
         name = str(path.resolve())
@@ -88,7 +88,7 @@ class Registry:
             inst = self._current.get(name)
             if inst is not None and inst.key == key:
                 return inst
-            fresh = _Instance(path, key, query.connect_isolated(path))
+            fresh = _Instance(path, key, connect_isolated(path))
             if inst is not None:
                 log.info("database %s changed on disk: reopening it", path)
                 self._retire(inst)
@@ -117,7 +117,7 @@ class Registry:
     def new_cursor(self, inst: _Instance) -> Cursor:
         """A new cursor of an instance, its default catalog set to the store."""
         with self._lock:
-            cur = Cursor(inst, query.use_store(inst.root.cursor()))
+            cur = Cursor(inst, use_store(inst.root.cursor()))
             inst.cursors.add(cur)
             return cur
 
@@ -167,7 +167,7 @@ REGISTRY = Registry()
 
 
 @contextlib.contextmanager
-def rerun_store(session: dict) -> Iterator[analysis.Store]:
+def rerun_store(session: dict) -> Iterator[Store]:
     """The store for one rerun of one session, on a cursor no other running rerun holds.
 
     Args:
@@ -184,16 +184,16 @@ def rerun_store(session: dict) -> Iterator[analysis.Store]:
     if keep:
         session["_cursor"] = cur
     try:
-        yield analysis.Store(cur.con, path, load_definitions())
+        yield Store(cur.con, path, load_definitions())
     finally:
         REGISTRY.release(cur, keep=keep)
 
 
 @contextlib.contextmanager
-def one_off_store(path: Path | None = None) -> Iterator[analysis.Store]:
+def one_off_store(path: Path | None = None) -> Iterator[Store]:
     """A store on a cursor of its own, closed at the end (for cached look-ups outside a rerun's cursor)."""
     cur, _ = REGISTRY.acquire(path or db_path(), None)
     try:
-        yield analysis.Store(cur.con, path or db_path(), load_definitions())
+        yield Store(cur.con, path or db_path(), load_definitions())
     finally:
         REGISTRY.release(cur, keep=False)

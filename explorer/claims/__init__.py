@@ -20,6 +20,7 @@ from explorer.definitions import DEFINITIONS_DIR, EventGroup, Exposure
 from explorer.errors import ExplorerError
 from explorer.meddra import service as meddra_service
 from explorer.selection import Filters, Selection
+from explorer.store.reader import Store
 from explorer.vocab import observed_pts
 
 __all__ = ["CLAIM_TYPES", "LEGEND", "MIN_ONSETS", "SHOWN_AS", "VERDICTS", "ClaimError", "LexiconError", "check",
@@ -32,7 +33,7 @@ class ClaimError(ExplorerError):
     """The claim text cannot be checked (empty, or a correction names something unknown)."""
 
 
-def _vocabulary(store: analysis.Store) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _vocabulary(store: Store) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ings = tuple(r[0] for r in store.run("claim_ingredients").itertuples(index=False))
     loaded = tuple(r[0] for r in store.run("claim_pts").itertuples(index=False))
     # PTs seen in FAERS at large, so an event the loaded quarters lack is still recognised (and not found)
@@ -44,7 +45,7 @@ def _vocabulary(store: analysis.Store) -> tuple[tuple[str, ...], tuple[str, ...]
 OVERRIDE = Mention("exposure", "override", "the exposure given", 0, 0, "")
 
 
-def read_claims(store: analysis.Store, text: str, lexicon: Path = LEXICON, override: bool = False) -> list[Sentence]:
+def read_claims(store: Store, text: str, lexicon: Path = LEXICON, override: bool = False) -> list[Sentence]:
     """The sentences of a text with their claims (no data read but the vocabulary).
 
     With ``override``, a text that names no drug is read as being about the exposure the user gives.
@@ -55,7 +56,7 @@ def read_claims(store: analysis.Store, text: str, lexicon: Path = LEXICON, overr
     return read(text, load_lexicon(Path(lexicon)), ings, pts, default_exposure=OVERRIDE if override else None)
 
 
-def resolve_exposure(m: Mention, store: analysis.Store, lex: Lexicon) -> Exposure:
+def resolve_exposure(m: Mention, store: Store, lex: Lexicon) -> Exposure:
     """The exposure definition a mention stands for (a named definition, a class, or ingredients by route)."""
     defs = store.definitions
     entry = lex.exposures.get(m.key)
@@ -76,7 +77,7 @@ def resolve_exposure(m: Mention, store: analysis.Store, lex: Lexicon) -> Exposur
     return base
 
 
-def resolve_event(m: Mention, store: analysis.Store, lex: Lexicon) -> EventGroup:
+def resolve_event(m: Mention, store: Store, lex: Lexicon) -> EventGroup:
     """The event group a mention stands for."""
     entry = lex.events.get(m.key)
     if entry is not None and entry.group:
@@ -89,7 +90,7 @@ def resolve_event(m: Mention, store: analysis.Store, lex: Lexicon) -> EventGroup
     return EventGroup(f"pt:{m.pts[0]}", m.pts[0], m.pts)
 
 
-def check(store: analysis.Store, text: str, exposures: list[Exposure] | None = None,
+def check(store: Store, text: str, exposures: list[Exposure] | None = None,
           events: list[EventGroup] | None = None, filters: Filters | None = None,
           folder: Path = DEFINITIONS_DIR, lexicon: Path = LEXICON,
           corrections: dict[int, dict] | None = None) -> dict:
@@ -222,7 +223,7 @@ def _absent(exp: Exposure, ev: EventGroup, ings: set[str], pts: set[str]) -> str
     return "; ".join(missing)
 
 
-def _evidence(store: analysis.Store, exp: Exposure, ev: EventGroup, filters: Filters, cache: dict,
+def _evidence(store: Store, exp: Exposure, ev: EventGroup, filters: Filters, cache: dict,
               need_onset: bool, need_signal: bool) -> dict:
     key = (exp, ev, filters)
     got = cache.get(key)
@@ -261,7 +262,7 @@ def _sentence_json(s: Sentence, findings: list[dict]) -> dict:
             "findings": [i for i, f in enumerate(findings) if f["sentence"] == s.index]}
 
 
-def provenance(store: analysis.Store) -> dict:
+def provenance(store: Store) -> dict:
     """What a methods section needs to quote about the data."""
     synthetic, notice = store.notice()
     files = store.run("claim_files")

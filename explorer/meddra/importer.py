@@ -16,6 +16,7 @@ from explorer import __version__, query
 from explorer.meddra.ascii import Distribution, read_distribution
 from explorer.meddra.mapping import current_version
 from explorer.meddra.statements import run_step
+from explorer.store.reader import connect
 
 # file of the distribution -> the step of build.sql that inserts it
 INSERTS = ("soc", "hlgt", "hlt", "pt", "llt", "soc_hlgt", "hlgt_hlt", "hlt_pt", "mdhier", "smq_list", "smq_content")
@@ -56,7 +57,7 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def _imported(db_path: Path) -> dict[str, tuple[str, bool]]:
     """{version: (sha256, is_current)} of the MedDRA versions in the store (which must be a current store)."""
-    con = query.connect(db_path)
+    con = connect(db_path)
     try:
         if current_version(con) is None:
             return {}

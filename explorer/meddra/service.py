@@ -1,4 +1,4 @@
-"""MedDRA services on an open :class:`explorer.analysis.Store`, for the CLI, the dashboard and reports.
+"""MedDRA services on an open :class:`explorer.store.reader.Store`, for the CLI, the dashboard and reports.
 
 No Streamlit here: ``explorer/app/meddra_picker.py`` calls these functions and caches what it needs.
 """

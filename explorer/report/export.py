@@ -16,9 +16,9 @@ import zlib
 import pandas as pd
 import plotly.graph_objects as go
 
+from explorer.constants import SYNTHETIC_NOTICE
 from explorer.report import charts
 
-SYNTHETIC = "synthetic demo data — not FDA data"
 DPI_SCALE = 300 / 96  # plotly lays out at 96 px per inch; this scale gives 300 dpi at the same physical size
 _LOCK = threading.Lock()
 _server_started = False
@@ -84,7 +84,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(frame: pd.DataFrame, caption: str, synthetic: bool, decimals: int = 4) -> bytes:
     """CSV with the caption (and the synthetic notice) as leading comment lines; floats to ``decimals`` places."""
-    head = (f"# {SYNTHETIC}\n" if synthetic else "") + f"# {caption}\n"
+    head = (f"# {SYNTHETIC_NOTICE}\n" if synthetic else "") + f"# {caption}\n"
     clean = _plain(frame)
     floats = clean.select_dtypes("float").columns
     clean[floats] = clean[floats].round(decimals)
@@ -98,7 +98,7 @@ def xlsx_bytes(frame: pd.DataFrame, caption: str, synthetic: bool, sheet: str = 
     from openpyxl.styles import Alignment, Font
 
     buf = io.BytesIO()
-    notes = pd.DataFrame({"notes": ([SYNTHETIC.upper()] if synthetic else []) + [caption]})
+    notes = pd.DataFrame({"notes": ([SYNTHETIC_NOTICE.upper()] if synthetic else []) + [caption]})
     clean = _plain(frame)
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         notes.to_excel(xl, sheet_name="notes", index=False)

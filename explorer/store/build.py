@@ -10,24 +10,12 @@ import numpy as np
 import pandas as pd
 
 from explorer import __version__
+from explorer.constants import FAERS_NOTICE, SYNTHETIC_NOTICE
 from explorer.stats import Thresholds, cells_expected, disproportionality, ebgm, fit_prior
+from explorer.store.schema import MODEL_VERSION
 from explorer.vocab.countries import country_names
 from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, learn_names, prod_ai_ingredients
 from explorer.vocab.routes import canonical_route
-
-SYNTHETIC_NOTICE = "synthetic demo data — not FDA data"
-# The version of the model's layout (its tables and columns): raise it whenever core.sql changes what a built store
-# holds. A store built under another version is rebuilt from its raw tables (``python -m explorer rebuild``).
-MODEL_VERSION = 3  # 3: signal_pairs' stratified expected count and EBGM, ebgm_prior_stratified (issue 15)
-
-
-def model_version(con) -> int | None:
-    """The model version a store was built with (None for stores built before versions were recorded)."""
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'model_version'").fetchone()
-    except Exception:  # noqa: BLE001 - no meta table: not a built store
-        return None
-    return int(row[0]) if row else None
 
 
 def _core_statements() -> list[str]:
@@ -234,7 +222,7 @@ def rebuild_core(con) -> None:
         "model_version": str(MODEL_VERSION),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "synthetic": "true" if synthetic else "false",
-        "data_notice": SYNTHETIC_NOTICE if synthetic else "FDA Adverse Event Reporting System (FAERS) quarterly data",
+        "data_notice": SYNTHETIC_NOTICE if synthetic else FAERS_NOTICE,
     }
     for key, value in meta.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES ($k, $v)", {"k": key, "v": value})

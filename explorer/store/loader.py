@@ -26,14 +26,14 @@ import duckdb
 import pandas as pd
 
 from explorer import __version__
+from explorer.constants import DEFAULT_DB
 from explorer.errors import DatabaseLockedError, InputError, StoreWriteError
 from explorer.ingest.layouts import TABLES
 from explorer.ingest.lines import JOINABLE, MAX_CASEID, CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
-from explorer.store.build import MODEL_VERSION, model_version, rebuild_core
-from explorer.store.schema import create_schema
-
-DEFAULT_DB = Path("data/faers.duckdb")
+from explorer.store.build import rebuild_core
+from explorer.store.reader import model_version
+from explorer.store.schema import MODEL_VERSION, create_schema
 
 Progress = Callable[[str], None]
 

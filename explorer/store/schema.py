@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from explorer.ingest.layouts import TABLES, canonical_columns
 
+# The version of the model's layout (its tables and columns): raise it whenever core.sql changes what a built store
+# holds. A store built under another version is rebuilt from its raw tables (``python -m explorer rebuild``).
+MODEL_VERSION = 3  # 3: signal_pairs' stratified expected count and EBGM, ebgm_prior_stratified (issue 15)
+
 META_DDL = """
 CREATE TABLE IF NOT EXISTS load_log (
     quarter VARCHAR NOT NULL,        -- 2020q3

@@ -29,6 +29,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from explorer import __version__
+from explorer.constants import SYNTHETIC_NOTICE
 from explorer.ingest.layouts import TABLES
 from explorer.ingest.sources import SYNTHETIC_MARKER
 from explorer.quarters import parse_quarter
@@ -36,7 +37,6 @@ from explorer.synth import vocab
 from explorer.synth.layouts import QuarterLayout, TableLayout, quarter_layout
 from explorer.vocab.routes import canonical_route
 
-NOTICE = "synthetic demo data — not FDA data"
 LAERS_COUNTRY_NAMES = {"US": "UNITED STATES", "GB": "UNITED KINGDOM", "JP": "JAPAN", "FR": "FRANCE", "DE": "GERMANY",
                        "CA": "CANADA", "IT": "ITALY", "BR": "BRAZIL"}
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed member timestamps: the same seed gives the same bytes
@@ -653,7 +653,7 @@ _EVENT_KEYS = _event_keys()
 def _write_zip(path: Path, layout: QuarterLayout, files: dict[str, Path], deleted: list[int], level: int) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
         info = zipfile.ZipInfo(SYNTHETIC_MARKER, ZIP_DATE)
-        zf.writestr(info, f"{NOTICE}\nWritten by faers-explorer {__version__} (python -m explorer synth).\n"
+        zf.writestr(info, f"{SYNTHETIC_NOTICE}\nWritten by faers-explorer {__version__} (python -m explorer synth).\n"
                           "Layout and quirks follow FDA's FAERS files; every value is made up.\n",
                     compress_type=zipfile.ZIP_DEFLATED)
         for t in TABLES:
@@ -720,7 +720,7 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
                 "cases": a, "a": a, "b": n_e - a, "c": n_ev - a, "d": truth.current - n_e - n_ev + a,
             }
     result = {
-        "notice": NOTICE,
+        "notice": SYNTHETIC_NOTICE,
         "generator_version": __version__,
         "seed": seed,
         "scale": scale,

@@ -121,14 +121,15 @@ def load_items(path: Path) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from explorer import analysis, claims
+    from explorer import claims
+    from explorer.store.reader import Store
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("file", nargs="?", default=str(HERE / "annotated.toml"))
     p.add_argument("--db", default="data/faers.duckdb")
     p.add_argument("--show-misses", action="store_true")
     args = p.parse_args(argv)
-    store = analysis.Store.open(args.db)
+    store = Store.open(args.db)
     try:
         result = score(load_items(Path(args.file)), lambda text: claims.check(store, text))
     finally:

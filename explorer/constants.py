@@ -1,0 +1,20 @@
+"""Values every layer shares, defined once: where the store lives and the words that label its data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_DB = Path("data/faers.duckdb")
+"""The store the CLI and the dashboard use when no ``--db`` is given."""
+
+DB_ENV = "EXPLORER_DB"
+"""The environment variable that names the dashboard's store."""
+
+SYNTHETIC_NOTICE = "synthetic demo data — not FDA data"
+"""Shown with every number, chart and export from a store loaded from the generator's quarters."""
+
+SYNTHETIC_BANNER = f"*** {SYNTHETIC_NOTICE} ***"
+"""The CLI's first and last line when its store holds synthetic data."""
+
+FAERS_NOTICE = "FDA Adverse Event Reporting System (FAERS) quarterly data"
+"""The data notice of a store loaded from FDA's quarters."""
