@@ -32,7 +32,9 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "${1:-}" = "--dev" ]; then
-    .venv/bin/python -m pip install -q -r requirements-dev.txt
+    .venv/bin/python -m pip install -q -r requirements.txt -r requirements-dev.txt
 else
     .venv/bin/python -m pip install -q -r requirements.txt
 fi
+# the package itself, editable (it reads queries/ and data/ beside it): gives the `explorer` command
+.venv/bin/python -m pip install -q --no-deps -e .
