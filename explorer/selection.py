@@ -15,6 +15,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import duckdb
+
 from explorer.definitions import Definitions, EventGroup, Exposure, load_definitions, terms_regex
 from explorer.errors import ExplorerError
 
@@ -22,6 +24,8 @@ MACROS = Path(__file__).resolve().parent.parent / "queries" / "macros" / "select
 MATERIALIZE = MACROS.with_name("materialize.sql")
 POPULATION = MACROS.with_name("population.sql")
 CASE_SETS = MACROS.with_name("case_sets.sql")
+VARIABLES = MACROS.with_name("variables.sql")
+BIND = MACROS.with_name("bind.sql")
 # the variables each case set of case_sets.sql depends on: a set is recomputed only when one of them changes
 _SET_INPUTS = {"exposure": ("has_exposure", "e_ing", "e_xing", "e_routes", "e_xroutes", "e_terms", "e_xterms",
                             "e_roles"),
@@ -129,13 +133,6 @@ def _exposure_values(prefix: str, e: Exposure | None) -> dict:
     }
 
 
-_TYPES = {"DATE": ("received_from", "received_to", "event_from", "event_to", "outbreak_from", "outbreak_to"),
-          "DOUBLE": ("age_min", "age_max"), "DOUBLE[]": ("band_los", "band_his"),
-          "BOOLEAN": ("serious", "exclude_outbreak", "exclude_probable_duplicates", "has_comparator", "has_exposure",
-                      "has_event", "all_cases"),
-          "VARCHAR": ("e_terms", "e_xterms", "k_terms", "k_xterms", "outbreak_ingredient")}
-
-
 def _sections(path: Path, marker: str) -> dict[str, str]:
     parts = re.split(rf"^-- {marker}: (\w+)\s*$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
@@ -148,6 +145,22 @@ def population_predicates() -> dict[str, str]:
 
 
 @cache
+def variable_statements() -> dict[str, str]:
+    """The statement that sets each session variable of a selection, with its type (``variables.sql``)."""
+    return _sections(VARIABLES, "variable")
+
+
+@cache
+def bind_statements() -> dict[str, str]:
+    """The other statements of a bind (``bind.sql``)."""
+    return _sections(BIND, "statement")
+
+
+def _set(con: duckdb.DuckDBPyConnection, name: str, value: object) -> None:
+    con.execute(variable_statements()[name], {"v": value})
+
+
+@cache
 def case_set_statements() -> dict[str, str]:
     """The statements that find the exposure's, event's and comparator's cases (``case_sets.sql``)."""
     return _sections(CASE_SETS, "set")
@@ -157,11 +170,9 @@ def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
-def _variable(con, name: str):
-    try:
-        return con.execute(f"SELECT getvariable('{name}')").fetchone()[0]
-    except Exception:  # noqa: BLE001 - a connection without the variable
-        return None
+def _variable(con: duckdb.DuckDBPyConnection, name: str) -> object:
+    """The value of a session variable of the bind (None when the connection has not set it)."""
+    return con.execute(bind_statements()["read_variable"], {"name": f"f_{name}"}).fetchone()[0]
 
 
 def _active_filters(values: dict) -> list[str]:
@@ -204,30 +215,29 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     }
     # every current case, unfiltered: queries can then skip matching child rows to the selection
     values["all_cases"] = selection.exposure is None and selection.event is None and not _active_filters(values)
-    types = {name: t for t, names in _TYPES.items() for name in names}
     key = _digest(sorted(values.items(), key=lambda kv: kv[0]))
-    if _variable(con, "f_bound_key") == key:
+    if _variable(con, "bound_key") == key:
         return  # this connection already holds exactly these values and their case sets
-    con.execute("SET VARIABLE f_bound_key = NULL")  # a bind that fails half-way must not look complete
+    _set(con, "bound_key", None)  # a bind that fails half-way must not look complete
     for name, value in values.items():
-        sql_type = types.get(name, "VARCHAR[]")
-        # the variable name comes from this fixed list; the value is bound
-        con.execute(f"SET VARIABLE f_{name} = $v::{sql_type}", {"v": value})
+        _set(con, name, value)
+    statements = bind_statements()
     predicates = population_predicates()
+    # population() is the fixed head and the fixed predicates of the filters in use (population.sql): no value
+    # enters its text, they stay in the variables
     where = " AND ".join(f"({predicates[name]})" for name in _active_filters(values)) or "true"
-    # the SQL is assembled from the fixed predicates of population.sql only; their values stay in the variables
-    con.execute(f"CREATE OR REPLACE TEMP MACRO population() AS TABLE SELECT c.* FROM cases c WHERE {where}")
+    con.execute(f"{statements['population_head']}\n{where}")
     ensure_macros(con)
     for name, statement in case_set_statements().items():
         set_key = _digest([values[v] for v in _SET_INPUTS[name]])
-        if _variable(con, f"f_set_{name}") != set_key:  # (the name comes from case_sets.sql's fixed markers)
-            con.execute(f"SET VARIABLE f_set_{name} = NULL")
+        if _variable(con, f"set_{name}") != set_key:
+            _set(con, f"set_{name}", None)
             con.execute(statement)
-            con.execute(f"SET VARIABLE f_set_{name} = $k", {"k": set_key})
+            _set(con, f"set_{name}", set_key)
     con.execute(MATERIALIZE.read_text(encoding="utf-8"))
-    source = "_selected_rows" if selection.exposure or selection.event else "population()"
-    con.execute(f"CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE SELECT * FROM {source}")
-    con.execute("SET VARIABLE f_bound_key = $k", {"k": key})
+    con.execute(statements["selected_from_hits" if selection.exposure or selection.event
+                           else "selected_from_population"])
+    _set(con, "bound_key", key)
 
 
 def ensure_population_count(con) -> None:
@@ -235,11 +245,11 @@ def ensure_population_count(con) -> None:
 
     Only the 2x2 of a signal needs it, so a filter change that only redraws counts and charts does not scan for it.
     """
-    key = _variable(con, "f_bound_key")
-    if key is not None and _variable(con, "f_counts_key") == key:
+    key = _variable(con, "bound_key")
+    if key is not None and _variable(con, "counts_key") == key:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE _counts AS SELECT count(*) AS n_population FROM population()")
-    con.execute("SET VARIABLE f_counts_key = $k", {"k": key})
+    con.execute(bind_statements()["count_population"])
+    _set(con, "counts_key", key)
 
 
 def ensure_macros(con) -> None:
