@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from explorer.errors import OptionError
+from explorer.errors import ExplorerError, OptionError
 
 INT64_MAX = (1 << 63) - 1
 """DuckDB's BIGINT: the largest count, offset or case number a query can bind."""
@@ -210,24 +210,22 @@ def check_against_store(args: argparse.Namespace) -> None:
     db = getattr(args, "db", None)
     if not pts or db is None or not Path(db).is_file():
         return
+    from explorer import query
     from explorer.store.reader import connect
 
     try:
         con = connect(db)
-    except Exception:  # noqa: BLE001 - the command itself reports a missing, locked or stale store
+    except ExplorerError:  # the command itself reports a missing, locked or stale store
         return
     try:
-        has_vocab = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'pt_vocab'").fetchone()[0]
-        if not has_vocab:
+        if not query.rows(con, "pt_vocab_present")[0][0]:
             return
         keys = [p.strip().lower() for p in pts]
-        known = {k for (k,) in con.execute(
-            "SELECT pt_key FROM pt_vocab WHERE pt_key IN (SELECT unnest($keys))", {"keys": keys}).fetchall()}
+        known = {k for (k,) in query.rows(con, "pt_vocab_known", keys=keys)}
         unknown = [p for p, k in zip(pts, keys, strict=True) if k not in known]
         if not unknown:
             return
-        names = [n for (n,) in con.execute("SELECT pt_name FROM pt_vocab").fetchall() if n]
+        names = [n for (n,) in query.rows(con, "pt_vocab_names")]
     finally:
         con.close()
     close = difflib.get_close_matches(unknown[0].strip(), names, n=3, cutoff=0.75)

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from explorer import query
 from explorer.errors import ExplorerError
 
 
@@ -36,10 +37,8 @@ def run_select(db_path: str | Path, sql: str, limit: int = 1000, seconds: float 
               "memory_limit": memory_limit, "threads": 1}
     con = duckdb.connect(":memory:", config=config)
     try:
-        con.execute("ATTACH $path AS faers (READ_ONLY)", {"path": str(db_path)})
-        con.execute("USE faers")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        query.execute(con, "sandbox_attach", path=str(db_path))
+        query.execute(con, "sandbox_lock")
     except duckdb.Error as e:
         con.close()
         raise SqlRefused(f"cannot open the database: {str(e).splitlines()[0]}") from None
