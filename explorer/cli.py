@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from explorer import __version__, options
+from explorer import __version__, codes, options
 from explorer.constants import DB_ENV, DEFAULT_DB, SYNTHETIC_BANNER
 from explorer.errors import ExplorerError
 
@@ -155,8 +155,8 @@ def _selection(args, store):
     """Build the selection from the shared options."""
     from datetime import date
 
-    from explorer.definitions import ingredient_exposure, single_pt
-    from explorer.selection import Filters, Selection
+    from explorer.definitions import ingredient_exposure
+    from explorer.selection import Filters, Selection, event_of
 
     defs = store.definitions
     roles = tuple(r.strip().upper() for r in args.roles.split(",")) if args.roles else None
@@ -169,22 +169,7 @@ def _selection(args, store):
         exposure = ingredient_exposure(args.ingredient, args.route)
     if exposure is not None:
         exposure = exposure.with_options(strict_route=args.strict_route, any_role=args.any_role, roles=roles)
-    event = None
-    pts = list(args.event or [])
-    if args.event_group:
-        group = defs.event(args.event_group)
-        if pts:
-            from explorer.definitions import EventGroup
-
-            event = EventGroup(f"{group.name}+pts", f"{group.title} and {', '.join(pts)}", (*group.pts, *pts))
-        else:
-            event = group
-    elif len(pts) == 1:
-        event = single_pt(pts[0])
-    elif pts:
-        from explorer.definitions import EventGroup
-
-        event = EventGroup("pts:" + "|".join(pts), ", ".join(pts), tuple(pts))
+    event = event_of(defs.event(args.event_group) if args.event_group else None, args.event or ())
     event = _meddra_event(args, store, event)
     comparator = defs.exposure(args.comparator) if args.comparator else None
 
@@ -407,36 +392,16 @@ def _emit_onset_comparison(args, store, res: dict) -> None:
 
 
 def cmd_check(args) -> int:
-    import tomllib
-    from dataclasses import fields
-    from datetime import date
-
-    from explorer import claims
-    from explorer.definitions import EventGroup, Exposure, ingredient_exposure, single_pt
+    from explorer import claims, query_toml
+    from explorer.definitions import ingredient_exposure, single_pt
     from explorer.report import evidence
-    from explorer.selection import Filters
     from explorer.store.reader import Store
 
     text, db = args.text, args.db
     exposures = events = filters = None
     if args.from_file:
-        try:
-            spec = tomllib.loads(Path(args.from_file).read_text(encoding="utf-8"))
-        except (FileNotFoundError, IsADirectoryError):
-            raise ExplorerError(f"{args.from_file}: no such file") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ExplorerError(f"{args.from_file}: does not parse as TOML ({e})") from None
-        try:
-            text = spec["text"]
-            exposures = [Exposure(**{k: tuple(v) if isinstance(v, list) else v for k, v in e.items()})
-                         for e in spec.get("exposure", [])] or None
-            events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])] or None
-            f = spec.get("filters", {})
-            known = {fl.name for fl in fields(Filters)}
-            filters = Filters(**{k: (date.fromisoformat(v) if k.endswith(("_from", "_to")) else
-                                     tuple(v) if isinstance(v, list) else v) for k, v in f.items() if k in known})
-        except (KeyError, TypeError, ValueError) as e:
-            raise ExplorerError(f"{args.from_file}: not a claim-check definition ({e})") from None
+        saved = query_toml.load(args.from_file)
+        text, exposures, events, filters = saved.text, saved.exposures, saved.events, saved.filters
     if text is None:
         raise ExplorerError("give the claim text, or --from FILE")
     if args.pack:
@@ -633,6 +598,11 @@ def _definitions(args):
     return load_definitions(Path(args.definitions) if args.definitions else DEFINITIONS_DIR)
 
 
+def _listed(kind: str) -> str:
+    """'MD (Physician), PH (Pharmacist), ...' for an option's help."""
+    return ", ".join(f"{c} ({codes.label(kind, c)})" for c in codes.CODES[kind])
+
+
 def _add_selection_options(p) -> None:
     g = p.add_argument_group("selection")
     g.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
@@ -642,7 +612,7 @@ def _add_selection_options(p) -> None:
                    help="an ad-hoc exposure: one active ingredient (lower case), e.g. triamcinolone")
     g.add_argument("--route", type=options.text, help="with --ingredient: one canonical route, e.g. Epidural")
     g.add_argument("--roles", type=options.roles,
-                   help="drug roles that count as exposure, e.g. PS,SS (default: the definition's)")
+                   help=f"drug roles that count as exposure: {_listed('role_cod')} (default: the definition's)")
     g.add_argument("--strict-route", action="store_true", help="only the route field counts, not verbatim text")
     g.add_argument("--any-role", action="store_true", help="every drug role counts as exposure")
     g.add_argument("--comparator", type=options.text,
@@ -655,13 +625,14 @@ def _add_selection_options(p) -> None:
     f.add_argument("--received-to", type=options.iso_date, help="last FDA receipt date, YYYY-MM-DD")
     f.add_argument("--event-from", type=options.iso_date, help="first event date, YYYY-MM-DD")
     f.add_argument("--event-to", type=options.iso_date, help="last event date, YYYY-MM-DD")
-    f.add_argument("--sex", type=options.sexes, help="F, M or F,M")
+    f.add_argument("--sex", type=options.sexes, help=f"{', '.join(codes.SEXES)} (comma-separated)")
     f.add_argument("--age-band", help="adjacent age bands, e.g. 45-64,65-74 (see filters.toml)")
     f.add_argument("--country", type=options.countries, help="reporter countries, e.g. US,GB")
-    f.add_argument("--reporter", type=options.reporters, help="reporter types (occp_cod), e.g. MD,PH,OT,HP,CN,LW")
-    f.add_argument("--report-type", type=options.report_types, help="report types (rept_cod), e.g. EXP,PER,DIR")
+    f.add_argument("--reporter", type=options.reporters, help=f"reporter types (occp_cod): {_listed('occp_cod')}")
+    f.add_argument("--report-type", type=options.report_types, help=f"report types (rept_cod): {_listed('rept_cod')}")
     f.add_argument("--serious", action="store_true", help="serious cases only (any outcome)")
-    f.add_argument("--outcome", type=options.outcomes, help="cases with one of these outcomes, e.g. DE,LT")
+    f.add_argument("--outcome", type=options.outcomes,
+                   help=f"cases with one of these outcomes (outc_cod): {_listed('outc_cod')}")
     f.add_argument("--exclude-outbreak", action="store_true",
                    help="exclude the 2012-2013 compounded methylprednisolone fungal meningitis outbreak")
     f.add_argument("--exclude-probable-duplicates", action="store_true",

@@ -19,6 +19,13 @@ CODES: dict[str, dict[str, str]] = {
     "rechal": {"Y": "Positive", "N": "Negative", "U": "Unknown", "D": "Does not apply"},
     "sex": {"F": "Female", "M": "Male", "UNK": "Unknown"},
 }
+# the codes a filter or an option accepts, in the order FDA lists them
+ROLES = tuple(CODES["role_cod"])
+OUTCOMES = tuple(CODES["outc_cod"])
+REPORT_TYPES = tuple(CODES["rept_cod"])
+REPORTERS = tuple(CODES["occp_cod"])
+SEXES = ("F", "M")  # UNK means "not reported": not a value to filter on
+
 # the same lists under the names the queries give these columns
 ALIASES = {"outcome": "outc_cod", "reporter": "occp_cod", "report_type": "rept_cod", "report_source": "rpsr_cod"}
 

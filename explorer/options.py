@@ -16,17 +16,12 @@ import re
 import tempfile
 from pathlib import Path
 
+from explorer.codes import OUTCOMES, REPORT_TYPES, REPORTERS, ROLES, SEXES
 from explorer.errors import ExplorerError, OptionError
 
 INT64_MAX = (1 << 63) - 1
 """DuckDB's BIGINT: the largest count, offset or case number a query can bind."""
 
-ROLES = ("PS", "SS", "C", "I", "DN")
-OUTCOMES = ("DE", "LT", "HO", "DS", "CA", "RI", "OT")
-REPORT_TYPES = ("EXP", "PER", "DIR", "5DAY", "30DAY")
-REPORTERS = ("MD", "PH", "OT", "LW", "CN", "HP")
-SEXES = ("F", "M")
-"""FAERS codes (FORMAT.md, "Codes"): role_cod, outc_cod, rept_cod, occp_cod, sex."""
 
 
 class Parser(argparse.ArgumentParser):

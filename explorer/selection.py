@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
@@ -32,6 +33,20 @@ _SET_INPUTS = {"exposure": ("has_exposure", "e_ing", "e_xing", "e_routes", "e_xr
                "event": ("has_event", "event_pts"),
                "comparator": ("has_comparator", "k_ing", "k_xing", "k_routes", "k_xroutes", "k_terms", "k_xterms",
                               "k_roles")}
+
+
+def event_of(group: EventGroup | None, pts: Sequence[str] = ()) -> EventGroup | None:
+    """The one way to build a selection's event: a named group, extra PTs, or both (a case has the event when it
+    reports any of their PTs). None when neither is given."""
+    extra = tuple(dict.fromkeys(p.strip() for p in pts if p and p.strip()))
+    if not extra:
+        return group
+    if group is None:
+        if len(extra) == 1:
+            return EventGroup(name=f"pt:{extra[0]}", title=extra[0], pts=extra)
+        return EventGroup("pts:" + "|".join(extra), ", ".join(extra), extra)
+    return EventGroup(f"{group.name}+pts:" + "|".join(extra), f"{group.title} and {', '.join(extra)}",
+                      tuple(dict.fromkeys((*group.pts, *extra))))
 
 
 class SelectionError(ExplorerError):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from explorer import __version__
+from explorer import __version__, query_toml
 from explorer.report import charts, export
 
 VERDICT_WORDS = {"supported": "Supported", "not_found": "Not found", "contradicted": "Contradicted",
@@ -301,25 +301,6 @@ def to_html(report: dict, with_charts: bool = True) -> str:
 """
 
 
-def query_definition(report: dict) -> str:
-    """A TOML file that ``python -m explorer check --from FILE [--db PATH]`` re-runs anywhere."""
-    used = report["used"]
-    d = report["data"]
-    lines = ["# faers-explorer claim check: re-run with  python -m explorer check --from query.toml [--db PATH]",
-             f"# data checked: {d['notice']}, quarters {d['quarters']} (built {d.get('built_at')})",
-             f"text = {json.dumps(report['text'], ensure_ascii=False)}",
-             f"quarters = {json.dumps(d['quarters'], ensure_ascii=False)}", ""]
-    if report.get("overrides"):
-        for e in used["exposures"]:
-            lines += ["[[exposure]]"] + [f"{k} = {json.dumps(v)}" for k, v in e.items()] + [""]
-        for v in used["events"]:
-            lines += ["[[event]]"] + [f"{k} = {json.dumps(v2)}" for k, v2 in v.items()] + [""]
-    f = {k: v for k, v in used["filters"].items() if v not in (None, [], (), False, "")}
-    if f:
-        lines += ["[filters]"] + [f"{k} = {json.dumps(v, default=str)}" for k, v in f.items()] + [""]
-    return "\n".join(lines)
-
-
 def write_pack(report: dict, folder: str | Path) -> list[Path]:
     """Write the evidence pack into a folder; return the files written."""
     out = Path(folder)
@@ -344,7 +325,7 @@ def write_pack(report: dict, folder: str | Path) -> list[Path]:
         written.append(path)
     label = "**Synthetic demo data — not FDA data.**\n\n" if d["synthetic"] else ""
     texts = {out / "methods.md": label + methods(report) + "\n", out / "citation.txt": citation(report) + "\n",
-             out / "query.toml": query_definition(report) + "\n", out / "report.json": to_json(report) + "\n"}
+             out / "query.toml": query_toml.dumps(report) + "\n", out / "report.json": to_json(report) + "\n"}
     for path, text in texts.items():
         path.write_text(text, encoding="utf-8")
         written.append(path)
