@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the real FAERS samples, and small hand-made quarters."""
+"""Shared fixtures: the real FAERS samples and the demo database, loaded once per test session."""
 
 from __future__ import annotations
 
@@ -17,3 +17,16 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.fail(f"real FAERS samples not found at {SAMPLES}: clone the project beside shared/")
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped demo quarters (data/demo), loaded once for the whole session.
+
+    Every test that uses it only reads it (through read-only connections); a test that writes loads its own.
+    """
+    from explorer.store.loader import load
+
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
+    return db

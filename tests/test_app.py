@@ -23,13 +23,6 @@ from .conftest import REPO
 MAIN = str(REPO / "explorer" / "app" / "main.py")
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("app") / "demo.duckdb"
-    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    return db
-
-
 def open_page(page: str, **params) -> AppTest:
     """Run one page under AppTest with these URL parameters, on the database in EXPLORER_DB."""
     at = AppTest.from_file(MAIN, default_timeout=60)

@@ -20,13 +20,6 @@ from .test_app import MAIN, metric
 DEFS = load_definitions()
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db_file = tmp_path_factory.mktemp("state") / "demo.duckdb"
-    load(sorted((REPO / "data" / "demo").glob("*.zip")), db_file)
-    return db_file
-
-
 @pytest.fixture
 def env(demo_db, monkeypatch):
     monkeypatch.setenv("EXPLORER_DB", str(demo_db))

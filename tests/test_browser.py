@@ -44,11 +44,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
-    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    proc, url = start_server(db)
-    yield url, db
+def server(demo_db):
+    proc, url = start_server(demo_db)
+    yield url, demo_db
     stop_server(proc)
 
 

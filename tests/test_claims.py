@@ -26,11 +26,9 @@ SEED = ("The patient should be advised to contact their healthcare provider if t
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    db = tmp_path_factory.mktemp("claims") / "demo.duckdb"
-    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    store = Store.open(db)
-    yield db, store
+def demo(demo_db):
+    store = Store.open(demo_db)
+    yield demo_db, store
     store.close()
 
 

@@ -135,13 +135,6 @@ def test_shipped_demo_data_is_what_synth_writes(tmp_path):
     assert Path(tmp_path / "faers_ascii_2019q1.zip").exists()
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    return db
-
-
 def test_signals_json_keys(demo_db):
     import json
 

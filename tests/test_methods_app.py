@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import analysis
 from explorer.report import method_charts
 from explorer.selection import Selection
-from explorer.store.loader import load
 from explorer.store.reader import Store
 
 from .conftest import REPO
 
 MAIN = str(REPO / "explorer" / "app" / "main.py")
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("panels") / "demo.duckdb"
-    load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
-    return db
 
 
 def _page(monkeypatch, db, page: str, **params) -> AppTest:
