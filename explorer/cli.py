@@ -528,29 +528,29 @@ def cmd_meddra_import(args) -> int:
 
 def cmd_meddra_unmapped(args) -> int:
     from explorer.meddra import lookup
-    from explorer.store.reader import Store
 
-    store = Store.open(args.db)
-    try:
-        lookup.require(store.con, args.db)
-        frame = lookup.unmapped(store.con, args.limit)
-        _emit(args, store, {"meddra_version": lookup.version_label(store.con),
-                            "rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
-        return 0
-    finally:
-        store.close()
+    return _meddra_listing(args, lambda con: lookup.unmapped(con, args.limit))
 
 
 def cmd_meddra_list(args) -> int:
+    from explorer.meddra import lookup
+
+    def terms(con):
+        frame = lookup.names(con, args.level)
+        return frame if args.level == "smq" else frame.drop(columns="is_algorithmic")
+
+    return _meddra_listing(args, terms)
+
+
+def _meddra_listing(args, fetch) -> int:
+    """Print a table of the store's imported MedDRA (``fetch(con)``), with the version it comes from."""
     from explorer.meddra import lookup
     from explorer.store.reader import Store
 
     store = Store.open(args.db)
     try:
         lookup.require(store.con, args.db)
-        frame = lookup.names(store.con, args.level)
-        if args.level != "smq":
-            frame = frame.drop(columns="is_algorithmic")
+        frame = fetch(store.con)
         _emit(args, store, {"meddra_version": lookup.version_label(store.con),
                             "rows": frame.to_dict(orient="records")} if args.format == "json" else {}, frame)
         return 0

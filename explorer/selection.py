@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -25,7 +26,7 @@ MACROS = Path(__file__).resolve().parent.parent / "queries" / "macros" / "select
 MATERIALIZE = MACROS.with_name("materialize.sql")
 POPULATION = MACROS.with_name("population.sql")
 CASE_SETS = MACROS.with_name("case_sets.sql")
-VARIABLES = MACROS.with_name("variables.sql")
+VARIABLES = MACROS.with_name("variables.toml")
 BIND = MACROS.with_name("bind.sql")
 # the variables each case set of case_sets.sql depends on: a set is recomputed only when one of them changes
 _SET_INPUTS = {"exposure": ("has_exposure", "e_ing", "e_xing", "e_routes", "e_xroutes", "e_terms", "e_xterms",
@@ -161,8 +162,9 @@ def population_predicates() -> dict[str, str]:
 
 @cache
 def variable_statements() -> dict[str, str]:
-    """The statement that sets each session variable of a selection, with its type (``variables.sql``)."""
-    return _sections(VARIABLES, "variable")
+    """The statement that sets each session variable of a selection, with its type (``variables.toml``)."""
+    tables = tomllib.loads(VARIABLES.read_text(encoding="utf-8"))
+    return {**tables["filters"], **tables["bookkeeping"]}
 
 
 @cache
