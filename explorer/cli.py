@@ -89,8 +89,10 @@ def cmd_load(args) -> int:
 
 
 def _progress(args):
-    """Progress lines on stderr, unless --quiet."""
-    return None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    """Progress on stderr: a bar on a terminal, plain lines otherwise, nothing with --quiet."""
+    from explorer.progress import for_terminal
+
+    return for_terminal(args.quiet)
 
 
 def _print_load(summary) -> None:
