@@ -218,19 +218,34 @@ def section(r: dict) -> list[str]:
         f"| remap every reaction row to the current PTs, rebuild the PT index, vocabulary, probable duplicates, pair "
         f"counts and every pair's scores (the crude and stratified EBGM priors refitted) | {r['remap_s']:.1f} s on "
         "this database | "
-        f"< {TARGETS['remap']:.0f} s at full scale: not measured (see below) |",
+        + (f"< {TARGETS['remap']:.0f} s at full scale: {'met' if r['remap_s'] < TARGETS['remap'] else 'NOT met'} |"
+           if r.get("full_scale") else f"< {TARGETS['remap']:.0f} s at full scale: not measured (see below) |"),
         f"| the whole `meddra import` (with the copy, the checkpoint and the swap) | {r['total_s']:.1f} s; process "
         f"{r['wall_s']:.1f} s, peak {r['peak_mb']:,.0f} MB | |",
         "",
+        *(full_scale_note(r) if r.get("full_scale") else demo_note()),
+        "",
+    ]
+
+
+def full_scale_note(r: dict) -> list[str]:
+    """What the full-scale run shows."""
+    return [f"The database is the **synthetic** full-scale history of `bench/bench_full.py` (every quarter "
+            f"2004Q1–2025Q4 at FAERS's size). Written by `python bench/bench_meddra.py --full --db {r['db_path']} "
+            f"--runs {r['runs']}`."]
+
+
+def demo_note() -> list[str]:
+    """Why the demo run does not answer the full-scale target."""
+    return [
         "The remap was measured on this database only: the full-scale database (about 21 million current cases) is not "
         "on this machine for this run, and no full-scale figure is extrapolated from it. The import's cost does not "
         "depend on the database; the remap's grows with the reaction rows (the reactions table, its index, the pair "
         "counts and the scores are rebuilt; the prior fit alone took 16 s of the full-scale load before the stratified "
         "prior was added), and the whole "
         "command also copies the database file before it swaps it in (10.5 GB at full scale), as a load does; the "
-        "< 60 s remap target at full scale stays to be measured there (`python bench/bench_meddra.py --db "
-        "data/faers.duckdb`).",
-        "",
+        "< 60 s remap target at full scale stays to be measured there (`python bench/bench_meddra.py --full --db "
+        "bench/.cache/full.duckdb --runs 1`).",
     ]
 
 
@@ -255,11 +270,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="keep the generated distribution in this folder")
     parser.add_argument("--report-only", action="store_true", help="rewrite the section from bench/results/meddra.json")
+    parser.add_argument("--full", action="store_true", help="--db is the full-scale store: judge the remap target")
     args = parser.parse_args()
     if args.report_only:
         r = json.loads((RESULTS / "meddra.json").read_text())
     elif args.db:
         r = run(Path(args.db), args.runs, args.keep)
+        r["full_scale"], r["db_path"] = args.full, args.db
     else:
         with tempfile.TemporaryDirectory(prefix="bench-meddra-demo-") as tmp:
             from explorer.store.loader import load
