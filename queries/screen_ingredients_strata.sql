@@ -7,10 +7,8 @@
 -- of the population, as in screen_ingredients. Keys as in signal_strata.
 WITH keyed AS (
     SELECT p.caseid,
-           CASE WHEN list_contains($strata::VARCHAR[], 'age_band') THEN age_band(p.age_years) END AS age_band,
-           CASE WHEN list_contains($strata::VARCHAR[], 'sex') THEN coalesce(p.sex, 'unknown') END AS sex,
-           CASE WHEN list_contains($strata::VARCHAR[], 'year')
-                THEN coalesce(p.received_year::VARCHAR, 'unknown') END AS year,
+           stratum_age_band($strata, p.age_years) AS age_band, stratum_sex($strata, p.sex) AS sex,
+           stratum_year($strata, p.received_year) AS year,
            p.caseid IN (SELECT caseid FROM _event) AS v
     FROM population() p
 ),
@@ -32,7 +30,5 @@ SELECT c.ingredient, c.age_band, c.sex, c.year, c.a, c.n_x - c.a AS b, m.n_v - c
        (SELECT sum(n_v) FROM margins) AS n_event_all, (SELECT sum(n) FROM margins) AS n_all
 FROM cells c
 SEMI JOIN reported r ON r.ingredient = c.ingredient
-JOIN margins m
-  ON m.age_band IS NOT DISTINCT FROM c.age_band AND m.sex IS NOT DISTINCT FROM c.sex
- AND m.year IS NOT DISTINCT FROM c.year
+JOIN margins m ON (m.age_band, m.sex, m.year) IS NOT DISTINCT FROM (c.age_band, c.sex, c.year)
 ORDER BY c.ingredient, c.age_band, c.sex, c.year

@@ -5,18 +5,10 @@
 -- One row per stratum and period with a, b, c, d; a key not asked for is NULL (one stratum). Missing values form
 -- their own stratum ('unknown'); age bands come from filters.toml (bound by selection.bind()). Cases with no
 -- received date have a NULL period. The crude 2x2 is the sum over the rows.
-WITH masked AS (
-    SELECT caseid FROM drug_ingredients
-    WHERE ingredient IN (SELECT unnest($mask_ings::VARCHAR[]))
-      AND (len(getvariable('f_e_roles')) = 0 OR list_contains(getvariable('f_e_roles'), role_cod))
-    UNION
-    SELECT caseid FROM reaction_index WHERE pt_key IN (SELECT unnest($mask_pts::VARCHAR[]))
-),
+WITH masked AS (SELECT caseid FROM masked_cases($mask_ings, $mask_pts)),
 keyed AS (
-    SELECT CASE WHEN list_contains($strata::VARCHAR[], 'age_band') THEN age_band(p.age_years) END AS age_band,
-           CASE WHEN list_contains($strata::VARCHAR[], 'sex') THEN coalesce(p.sex, 'unknown') END AS sex,
-           CASE WHEN list_contains($strata::VARCHAR[], 'year')
-                THEN coalesce(p.received_year::VARCHAR, 'unknown') END AS year,
+    SELECT stratum_age_band($strata, p.age_years) AS age_band, stratum_sex($strata, p.sex) AS sex,
+           stratum_year($strata, p.received_year) AS year,
            CASE $period::VARCHAR
                 WHEN 'year' THEN strftime(p.received_date, '%Y')
                 WHEN 'quarter' THEN strftime(p.received_date, '%Y') || 'Q' || quarter(p.received_date)::VARCHAR

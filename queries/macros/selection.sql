@@ -72,3 +72,21 @@ CREATE OR REPLACE TEMP MACRO age_band(age) AS coalesce(
         list_transform(getvariable('f_band_los'), lambda lo, i: age >= lo AND age < getvariable('f_band_his')[i]),
         true)],
     'unknown');
+
+-- Stratum keys of the stratified measures: a key not asked for in strata is NULL (one stratum); a missing value
+-- forms its own stratum ('unknown').
+CREATE OR REPLACE TEMP MACRO stratum_age_band(strata, age) AS
+    CASE WHEN list_contains(strata::VARCHAR[], 'age_band') THEN age_band(age) END;
+CREATE OR REPLACE TEMP MACRO stratum_sex(strata, sex_code) AS
+    CASE WHEN list_contains(strata::VARCHAR[], 'sex') THEN coalesce(sex_code, 'unknown') END;
+CREATE OR REPLACE TEMP MACRO stratum_year(strata, received) AS
+    CASE WHEN list_contains(strata::VARCHAR[], 'year') THEN coalesce(received::VARCHAR, 'unknown') END;
+
+-- Unmasking: the cases that leave the reference group, those of the masking ingredients (in the exposure's roles)
+-- and those of the masking PTs (empty lists: none).
+CREATE OR REPLACE TEMP MACRO masked_cases(mask_ings, mask_pts) AS TABLE
+SELECT caseid FROM drug_ingredients
+WHERE ingredient IN (SELECT unnest(mask_ings::VARCHAR[]))
+  AND (len(getvariable('f_e_roles')) = 0 OR list_contains(getvariable('f_e_roles'), role_cod))
+UNION
+SELECT caseid FROM reaction_index WHERE pt_key IN (SELECT unnest(mask_pts::VARCHAR[]));
