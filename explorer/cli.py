@@ -572,25 +572,24 @@ def _add_meddra_parser(sub) -> None:
                         "version's PTs. The newest imported version is current unless --make-current names another. "
                         "The database is replaced atomically at the end; a bad distribution leaves it untouched.")
     m.add_argument("dir", metavar="DIR", help="the distribution's folder, or its MedAscii folder")
-    m.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
-                   help="DuckDB file (default: %(default)s)")
+    _db_option(m, write=True)
     m.add_argument("--make-current", action="store_true", help="make this version the current one even if a more "
                    "recent version is imported")
-    m.add_argument("--quiet", action="store_true", help="no progress lines")
+    _quiet_option(m)
     m.set_defaults(func=cmd_meddra_import)
     m = msub.add_parser("unmapped", help="reported terms that map to no PT of the current version",
                         description="Reported terms of current cases that map to no PT of the current MedDRA "
                         "version, with their case and row counts, most reported first.")
-    m.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    _db_option(m)
     m.add_argument("--limit", type=options.positive_int, default=1000, help="rows to show (default: %(default)s)")
-    m.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+    _format_option(m)
     m.set_defaults(func=cmd_meddra_unmapped)
     m = msub.add_parser("list", help="the SMQs, SOCs, HLGTs or HLTs of the current version",
                         description="The SMQs (with whether each is algorithmic), SOCs, HLGTs or HLTs of the current "
                         "MedDRA version: the names --event-smq, --event-soc, --event-hlgt and --event-hlt take.")
     m.add_argument("level", choices=("smq", "soc", "hlgt", "hlt"), help="which terms")
-    m.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    m.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+    _db_option(m)
+    _format_option(m)
     m.set_defaults(func=cmd_meddra_list)
 
 
@@ -600,6 +599,19 @@ def _definitions(args):
     return load_definitions(Path(args.definitions) if args.definitions else DEFINITIONS_DIR)
 
 
+def _db_option(p, write: bool = False) -> None:
+    kind = {"type": options.database_to_write} if write else {}
+    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)", **kind)
+
+
+def _quiet_option(p) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bar or lines")
+
+
+def _format_option(p) -> None:
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+
+
 def _listed(kind: str) -> str:
     """'MD (Physician), PH (Pharmacist), ...' for an option's help."""
     return ", ".join(f"{c} ({codes.label(kind, c)})" for c in codes.CODES[kind])
@@ -607,7 +619,7 @@ def _listed(kind: str) -> str:
 
 def _add_selection_options(p) -> None:
     g = p.add_argument_group("selection")
-    g.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    _db_option(g)
     g.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
     g.add_argument("--exposure", type=options.text, help="a named exposure of the definitions, e.g. esi")
     g.add_argument("--ingredient", type=options.text,
@@ -640,7 +652,7 @@ def _add_selection_options(p) -> None:
     f.add_argument("--exclude-probable-duplicates", action="store_true",
                    help="leave out cases flagged as probable duplicates of an earlier case (same full event date, "
                         "age, sex, country, drugs and reactions); kept by default")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+    _format_option(p)
 
 
 def cmd_demo(args) -> int:
@@ -723,23 +735,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="+", metavar="SOURCE", type=options.text,
                    help="faers_ascii_YYYYqN.zip, aers_ascii_YYYYqN.zip, "
                    "an extracted quarter folder, or a folder holding several")
-    p.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
-                   help="DuckDB file (default: %(default)s)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    _db_option(p, write=True)
+    _quiet_option(p)
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("rebuild", help="rebuild the deduplicated model from the quarters already loaded",
                        description="Rebuild the deduplicated model (cases, drugs, reactions, probable duplicates, "
                        "signal scores) from the raw tables already in the database, as after an upgrade of this "
                        "tool. Nothing is read from the source files; the database is replaced atomically at the end.")
-    p.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
-                   help="DuckDB file (default: %(default)s)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    _db_option(p, write=True)
+    _quiet_option(p)
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("info", help="what is loaded: quarters, deduplication flow, rejected lines",
                        description="Describe the database: quarters, deduplication flow and rejected lines.")
-    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    _db_option(p)
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("download", help="fetch FDA's quarterly zips (resumable, checked)",
@@ -817,7 +827,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "causation, association and recovery (not_assessable: no denominator, no proof of causation), "
                        "time course (consistent / not_consistent with the time to onset).")
     p.add_argument("text", nargs="?", help="the claim text, in quotes")
-    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    _db_option(p)
     p.add_argument("--definitions", help="folder of definition files (default: queries/definitions)")
     p.add_argument("--format", choices=("markdown", "json", "html"), default="markdown",
                    help="output (default: markdown)")
@@ -840,8 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the shipped synthetic demo data (if no database yet) and open the dashboard",
                        description="Load the shipped synthetic demo data into the database if it does not exist "
                        "yet, describe it, then start the dashboard on it.")
-    p.add_argument("--db", default=DEFAULT_DB, type=options.database_to_write,
-                   help="DuckDB file (default: %(default)s)")
+    _db_option(p, write=True)
     p.add_argument("--port", type=options.port, default=8501, help="dashboard port (default: %(default)s)")
     p.add_argument("--no-app", action="store_true", help="only load and describe; do not start the dashboard")
     p.set_defaults(func=cmd_demo)
@@ -849,7 +858,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the dashboard (Streamlit) on a database",
                        description="Start the dashboard on a database, read-only. Several browser sessions can "
                        "use it at once; a load that swaps the database file is picked up on the next interaction.")
-    p.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    _db_option(p)
     p.add_argument("--port", type=options.port, default=8501, help="port (default: %(default)s)")
     p.set_defaults(func=cmd_app)
     return parser
