@@ -47,6 +47,7 @@ def core_definitions() -> list[str]:
 
 def define_macros(con) -> None:
     """Define core.sql's macros over a model already built (an update, a remap), with what they read in place."""
+    _register_countries(con)
     con.execute(core_statement("pt_names"))
     run_store_step(con, "macro_prerequisites")
     for statement in core_definitions():
@@ -101,7 +102,11 @@ def _register_vocab(con) -> None:
             con.register("vocab_batch", frame)
             run_store_step(con, step)
             con.unregister("vocab_batch")
+    _register_countries(con)
 
+
+def _register_countries(con) -> None:
+    """The temp table ``country_map``: legacy country names -> the codes FAERS writes."""
     names = country_names()
     country_df = pd.DataFrame({"name": list(names), "code": list(names.values())}, dtype=object)
     con.register("country_df", country_df)
