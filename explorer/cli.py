@@ -82,7 +82,7 @@ def _print_store(db_path: Path) -> None:
 def cmd_load(args) -> int:
     from explorer.store.loader import load
 
-    summary = load(args.sources, args.db, progress=_progress(args))
+    summary = load(args.sources, args.db, progress=_progress(args), rebuild=args.rebuild)
     _print_load(summary)
     _print_store(Path(args.db))
     return 0
@@ -105,6 +105,9 @@ def _print_load(summary) -> None:
         parts.append(f"skipped {len(summary.skipped)} already loaded from the same bytes")
     if summary.rebuilt and not summary.changed:
         parts.append("rebuilt the model from the loaded quarters")
+    if getattr(summary, "path", ""):
+        touched = f", {summary.touched_cases:,} cases recomputed" if summary.touched_cases is not None else ""
+        parts.append(f"model: {summary.path}{touched} ({summary.path_reason})")
     if getattr(summary, "leftovers", None):
         parts.append(f"removed {len(summary.leftovers)} leftover(s) of loads that did not finish "
                      f"({', '.join(summary.leftovers)})")
@@ -737,6 +740,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "an extracted quarter folder, or a folder holding several")
     _db_option(p, write=True)
     _quiet_option(p)
+    p.add_argument("--rebuild", action="store_true",
+                   help="rebuild the whole model from the raw tables, even when the new quarters could be added "
+                   "incrementally (they are when every new quarter is newer than every loaded one)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("rebuild", help="rebuild the deduplicated model from the quarters already loaded",

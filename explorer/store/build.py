@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -24,42 +25,76 @@ def _core_statements() -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n\n") if s.strip()]
 
 
-def _register_vocab(con) -> None:
-    """Map the distinct raw routes, prod_ai values and drug names to canonical routes and ingredients."""
-    routes = [r for (r,) in con.execute("SELECT DISTINCT route FROM raw_drug WHERE route IS NOT NULL").fetchall()]
-    route_df = pd.DataFrame({"route": routes, "route_canonical": [canonical_route(r) for r in routes]}, dtype=object)
-    con.register("route_df", route_df)
-    con.execute("CREATE OR REPLACE TEMP TABLE route_map AS SELECT * FROM route_df")
+_CREATED = re.compile(r"CREATE OR REPLACE (?:TEMP )?(TABLE|VIEW|MACRO) (\w+)")
 
-    prod_ais = [p for (p,) in con.execute("SELECT DISTINCT prod_ai FROM raw_drug WHERE prod_ai IS NOT NULL").fetchall()]
+
+def core_definitions() -> list[str]:
+    """The statements of ``core.sql`` that define macros (the row sources shared by the full build and updates)."""
+    return [s for s in _core_statements() if (m := _CREATED.match(s)) and m.group(1) == "MACRO"]
+
+
+def define_macros(con) -> None:
+    """Define core.sql's macros over a model already built (an update, a remap), with what they read in place."""
+    _register_countries(con)
+    con.execute(core_statement("pt_names"))
+    run_store_step(con, "macro_prerequisites")
+    for statement in core_definitions():
+        con.execute(statement)
+
+
+def core_statement(name: str) -> str:
+    """The statement of ``core.sql`` that creates the table or view ``name``."""
+    for s in _core_statements():
+        m = _CREATED.match(s)
+        if m and m.group(1) != "MACRO" and m.group(2) == name:
+            return s
+    raise KeyError(name)
+
+
+@cache
+def store_steps() -> dict[str, str]:
+    """The named statements of ``update.sql`` (vocabulary counts and the incremental update), by step name."""
+    text = resources.files("explorer.store").joinpath("update.sql").read_text(encoding="utf-8")
+    parts = re.split(r"^-- step: (\w+)\s*$", text, flags=re.MULTILINE)
+    return {name: body.strip().rstrip(";") for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def run_store_step(con, name: str, **params):
+    """Execute one named statement of ``update.sql`` with its values bound; return the cursor."""
+    return con.execute(store_steps()[name], params or None)
+
+
+def _register_vocab(con) -> None:
+    """Map the distinct raw routes, prod_ai values and drug names to canonical routes and ingredients.
+
+    Reads the kept counts ``drug_name_counts`` and ``drug_routes`` (written by the full build from every raw DRUG
+    row, added to by an update), and writes the tables ``route_map``, ``prod_ai_map`` and ``drugname_map``: kept in
+    the store, so that an update can tell which names map differently once a quarter is added.
+    """
+    routes = [r for (r,) in run_store_step(con, "vocab_routes").fetchall()]
+    route_df = pd.DataFrame({"route": routes, "route_canonical": [canonical_route(r) for r in routes]}, dtype=object)
+    prod_ais = [p for (p,) in run_store_step(con, "vocab_prod_ais").fetchall()]
     prod_map = {p: list(prod_ai_ingredients(p)) for p in prod_ais}
     prod_map = {p: i for p, i in prod_map.items() if i}
     known = known_ingredients(i for ings in prod_map.values() for i in ings)
-    learned = learn_names(
-        con.execute(
-            "SELECT drugname, prod_ai, count(*) FROM raw_drug WHERE drugname IS NOT NULL AND prod_ai IS NOT NULL "
-            "GROUP BY ALL"
-        ).fetchall()
-    )
-    names = [
-        n
-        for (n,) in con.execute(
-            "SELECT DISTINCT drugname FROM raw_drug WHERE drugname IS NOT NULL AND prod_ai IS NULL"
-        ).fetchall()
-    ]
+    learned = learn_names(run_store_step(con, "vocab_coded_names").fetchall())
+    names = [n for (n,) in run_store_step(con, "vocab_uncoded_names").fetchall()]
     name_map = {n: list(drugname_ingredients(n, known, learned)) for n in names}
     name_map = {n: i for n, i in name_map.items() if i}
     prod_df = pd.DataFrame({"prod_ai": list(prod_map), "ingredients": list(prod_map.values())}, dtype=object)
     name_df = pd.DataFrame({"drugname": list(name_map), "ingredients": list(name_map.values())}, dtype=object)
-    con.execute("CREATE OR REPLACE TEMP TABLE prod_ai_map (prod_ai VARCHAR, ingredients VARCHAR[])")
-    con.execute("CREATE OR REPLACE TEMP TABLE drugname_map (drugname VARCHAR, ingredients VARCHAR[])")
-    for table, frame in (("prod_ai_map", prod_df), ("drugname_map", name_df)):
+    run_store_step(con, "create_maps")
+    for step, frame in (("insert_route_map", route_df), ("insert_prod_ai_map", prod_df),
+                        ("insert_drugname_map", name_df)):
         if len(frame):
             con.register("vocab_batch", frame)
-            con.execute(f"INSERT INTO {table} SELECT * EXCLUDE (ingredients), ingredients::VARCHAR[] FROM vocab_batch")
+            run_store_step(con, step)
             con.unregister("vocab_batch")
-    con.unregister("route_df")
+    _register_countries(con)
 
+
+def _register_countries(con) -> None:
+    """The temp table ``country_map``: legacy country names -> the codes FAERS writes."""
     names = country_names()
     country_df = pd.DataFrame({"name": list(names), "code": list(names.values())}, dtype=object)
     con.register("country_df", country_df)
@@ -74,15 +109,18 @@ SIGNAL_COLUMNS = ("a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper
 
 def count_pairs(con) -> None:
     """(Re)create the temp table ``pair_counts``: every ingredient-PT pair's case count with its margins."""
-    con.execute(next(s for s in _core_statements() if "TEMP TABLE pair_counts" in s))
+    define_macros(con)
+    for name in ("pair_case_counts", "ingredient_case_counts", "pair_counts"):
+        con.execute(core_statement(name))
 
 
 def pair_table(con) -> tuple[dict, tuple]:
     """Every pair of ``pair_counts``: its keys (ingredient, pt_key) and its 2x2 cells (a, b, c, d) as float arrays.
 
-    Keys and cells come from one query: two scans of a table need not return its rows in the same order.
+    Keys and cells come from one query: two scans of a table need not return its rows in the same order. The pairs
+    are sorted, so that the prior's fit (a sum over pairs) does not depend on how the counts were reached.
     """
-    cols = con.execute("SELECT ingredient, pt_key, a, n_ingredient, n_pt, n FROM pair_counts").fetchnumpy()
+    cols = run_store_step(con, "pair_table").fetchnumpy()
     a = cols["a"].astype(float)
     cells = (a, cols["n_ingredient"] - a, cols["n_pt"] - a, cols["n"] - cols["n_ingredient"] - cols["n_pt"] + a)
     return {"ingredient": cols["ingredient"], "pt_key": cols["pt_key"]}, cells
@@ -210,12 +248,19 @@ def rebuild_core(con) -> None:
     """
     from explorer.meddra.mapping import record_term_map, register_term_map
 
+    run_store_step(con, "drug_name_counts")
+    run_store_step(con, "drug_routes")
     _register_vocab(con)
     register_term_map(con)
     for statement in _core_statements():
         con.execute(statement)
     record_term_map(con)
     _score_pairs(con)
+    write_meta(con)
+
+
+def write_meta(con) -> None:
+    """Write the ``meta`` rows that describe the built data (tool and model version, when, synthetic or FDA)."""
     synthetic = con.execute("SELECT coalesce(bool_or(synthetic), false) FROM load_log").fetchone()[0]
     meta = {
         "tool_version": __version__,
@@ -230,7 +275,7 @@ def rebuild_core(con) -> None:
 
 # The model tables (and the temporary tables they read) that depend on how reported terms map to PTs.
 REMAP_TABLES = ("current_reports", "pt_names", "reactions", "reaction_index", "pt_vocab", "probable_duplicates",
-                "pair_counts", "dedup_flow")
+                "pair_case_counts", "pair_counts", "collapsed_rows", "dedup_flow")
 
 
 def remap_reactions(con) -> None:
@@ -245,10 +290,9 @@ def remap_reactions(con) -> None:
     from explorer.meddra.mapping import record_term_map, register_term_map
 
     register_term_map(con)
-    for statement in _core_statements():
-        created = re.match(r"CREATE OR REPLACE (?:TEMP )?TABLE (\w+)", statement)
-        if created and created.group(1) in REMAP_TABLES:
-            con.execute(statement)
+    define_macros(con)
+    for name in REMAP_TABLES:
+        con.execute(core_statement(name))
     record_term_map(con)
     _score_pairs(con)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('built_at', $v)",

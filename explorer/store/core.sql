@@ -1,5 +1,8 @@
--- The deduplicated model, rebuilt from the raw tables after every load. Statements are separated by ";\n\n".
--- Inputs prepared by build.py: temp tables route_map(route, route_canonical),
+-- The deduplicated model, built from the raw tables. Statements are separated by ";\n\n".
+-- The rows of each model table come from a TEMP MACRO (``*_rows``) that reads the temp table current_reports: every
+-- current report in a full build (this file, top to bottom), only the reports of the cases a new quarter touches in
+-- an incremental update (update.sql, which calls the same macros): one definition of each table's rows for both.
+-- Inputs prepared by build.py: tables route_map(route, route_canonical),
 -- prod_ai_map(prod_ai, ingredients), drugname_map(drugname, ingredients), country_map(name, code), and
 -- pt_map(pt, pt_key, pt_name, ...): reported terms mapped to the current MedDRA version's PTs (explorer.meddra;
 -- empty when no MedDRA is imported).
@@ -19,14 +22,18 @@ CREATE OR REPLACE MACRO faers_date_precision(s) AS CASE
     ELSE 'year'
 END;
 
+CREATE OR REPLACE TEMP VIEW version_source AS SELECT * FROM raw_demo;
+
 -- Every report version once. A primaryid shipped again in a later quarter keeps its latest copy. LAERS ISRs and
 -- FAERS primaryids are different numbering systems, so the era is part of the key. The case number is a BIGINT in
 -- the model (the loader rejects DEMO lines whose caseid is not digits), which keeps every case join an integer join.
-CREATE OR REPLACE TABLE case_versions AS
+-- Reads the temp view version_source: raw_demo in a full build; in an update, the DEMO rows of every primaryid of
+-- the touched cases (all copies of each, so that the latest copy is chosen as a full build chooses it).
+CREATE OR REPLACE TEMP MACRO version_rows() AS TABLE
 WITH demo AS (
     SELECT * REPLACE (trim(caseid)::BIGINT AS caseid), quarter < '2012q4' AS is_laers,
            row_number() OVER (PARTITION BY quarter < '2012q4', primaryid ORDER BY quarter DESC) AS copy_rank
-    FROM raw_demo
+    FROM version_source
     WHERE nullif(trim(caseid), '') IS NOT NULL
 )
 SELECT caseid, primaryid, quarter, is_laers,
@@ -42,25 +49,32 @@ SELECT caseid, primaryid, quarter, is_laers,
 FROM demo
 WHERE copy_rank = 1;
 
+CREATE OR REPLACE TABLE case_versions AS SELECT * FROM version_rows();
+
 CREATE OR REPLACE TABLE deleted_cases AS
 SELECT trim(caseid)::BIGINT AS caseid, min(quarter) AS first_listed_in FROM raw_deleted GROUP BY ALL;
 
-CREATE OR REPLACE TEMP TABLE current_reports AS
+-- The current report of each case that is not deleted.
+CREATE OR REPLACE TEMP MACRO current_rows() AS TABLE
 SELECT v.caseid, v.primaryid, v.quarter, v.n_versions, v.first_fda_date
 FROM case_versions v
 ANTI JOIN deleted_cases d ON d.caseid = v.caseid
 WHERE v.version_rank = 1;
 
-CREATE OR REPLACE TABLE outcomes AS
+CREATE OR REPLACE TEMP TABLE current_reports AS SELECT * FROM current_rows();
+
+CREATE OR REPLACE TEMP MACRO outcome_rows() AS TABLE
 SELECT DISTINCT c.caseid, o.primaryid, upper(o.outc_cod) AS outc_cod
 FROM raw_outc o JOIN current_reports c USING (primaryid, quarter)
-WHERE o.outc_cod IS NOT NULL
-ORDER BY c.caseid;
+WHERE o.outc_cod IS NOT NULL;
 
-CREATE OR REPLACE TABLE cases AS
+CREATE OR REPLACE TABLE outcomes AS SELECT * FROM outcome_rows() ORDER BY caseid;
+
+-- Reads outcomes: its rows for current_reports must be written first.
+CREATE OR REPLACE TEMP MACRO case_rows() AS TABLE
 WITH flags AS (
     SELECT caseid, true AS is_serious, bool_or(outc_cod = 'DE') AS is_death
-    FROM outcomes GROUP BY caseid
+    FROM outcomes SEMI JOIN current_reports USING (caseid) GROUP BY caseid
 )
 SELECT
     c.caseid, c.primaryid, try_cast(d.caseversion AS INTEGER) AS caseversion, c.quarter,
@@ -96,7 +110,9 @@ CROSS JOIN LATERAL (
 ) w
 QUALIFY row_number() OVER (PARTITION BY c.caseid ORDER BY d.source_file) = 1;
 
-CREATE OR REPLACE TABLE drugs AS
+CREATE OR REPLACE TABLE cases AS SELECT * FROM case_rows() ORDER BY caseid;
+
+CREATE OR REPLACE TEMP MACRO drug_rows() AS TABLE
 SELECT DISTINCT
     c.caseid, d.primaryid, d.drug_seq, upper(d.role_cod) AS role_cod, d.drugname, d.prod_ai, d.val_vbm, d.route,
     d.dose_vbm, d.cum_dose_chr, d.cum_dose_unit, d.dechal, d.rechal, d.lot_num, d.exp_dt, d.nda_num, d.dose_amt,
@@ -109,16 +125,19 @@ FROM raw_drug d
 JOIN current_reports c USING (primaryid, quarter)
 LEFT JOIN route_map rm ON rm.route = d.route
 LEFT JOIN prod_ai_map pm ON pm.prod_ai = d.prod_ai
-LEFT JOIN drugname_map nm ON nm.drugname = d.drugname
-ORDER BY c.caseid;
+LEFT JOIN drugname_map nm ON nm.drugname = d.drugname;
 
--- One row per ingredient of a drug row, sorted by ingredient, with what exposure definitions test (role, route,
--- verbatim text), so that matching an exposure reads only its ingredients' rows.
-CREATE OR REPLACE TABLE drug_ingredients AS
+CREATE OR REPLACE TABLE drugs AS SELECT * FROM drug_rows() ORDER BY caseid;
+
+-- One row per ingredient of a drug row (of the table named by src: drugs, or an update's new drug rows).
+CREATE OR REPLACE TEMP MACRO drug_ingredient_rows(src) AS TABLE
 SELECT caseid, primaryid, drug_seq, role_cod, route_canonical, unnest(ingredients) AS ingredient, drugname,
        lower(concat_ws(' ', dose_vbm, drugname)) AS verbatim, ingredients AS drug_ingredients
-FROM drugs
-ORDER BY ingredient;
+FROM query_table(src);
+
+-- Sorted by ingredient, with what exposure definitions test (role, route, verbatim text), so that matching an
+-- exposure reads only its ingredients' rows.
+CREATE OR REPLACE TABLE drug_ingredients AS SELECT * FROM drug_ingredient_rows('drugs') ORDER BY ingredient;
 
 -- The ingredients and canonical routes of the loaded drug rows, commonest first (pickers and claim matching).
 CREATE OR REPLACE TABLE ingredient_vocab AS
@@ -128,6 +147,10 @@ CREATE OR REPLACE TABLE route_vocab AS
 SELECT route_canonical, count(*) AS n_drug_rows FROM drugs WHERE route_canonical IS NOT NULL
 GROUP BY ALL ORDER BY n_drug_rows DESC, route_canonical;
 
+-- How often each reported term is spelled each way in the raw REAC rows (kept: an update adds a quarter's counts).
+CREATE OR REPLACE TABLE pt_spellings AS
+SELECT pt, count(*) AS n_rows FROM raw_reac WHERE pt IS NOT NULL GROUP BY ALL;
+
 -- One display name per PT: the mixed-case spelling (FAERS) over the upper-case one (LAERS), then the commonest;
 -- the current MedDRA version's name for the PTs reported terms are mapped to.
 CREATE OR REPLACE TEMP TABLE pt_names AS
@@ -135,27 +158,30 @@ SELECT pt_key,
        CASE WHEN name = upper(name) THEN upper(left(name, 1)) || lower(substr(name, 2)) ELSE name END AS pt_name
 FROM (
     SELECT pt_key, arg_max(pt, (pt <> upper(pt))::BIGINT * 1000000000000 + n) AS name
-    FROM (SELECT lower(pt) AS pt_key, pt, count(*) AS n FROM raw_reac WHERE pt IS NOT NULL GROUP BY ALL)
+    FROM (SELECT lower(pt) AS pt_key, pt, n_rows AS n FROM pt_spellings)
     GROUP BY pt_key
 )
 WHERE pt_key NOT IN (SELECT pt_key FROM pt_map)
 UNION ALL
 SELECT pt_key, min(pt_name) FROM pt_map GROUP BY pt_key;
 
--- Sorted by case, so that the reactions of one case or one page of a listing are read from a few row groups.
 -- pt is the term as reported; pt_key and pt_name are its PT's (the current MedDRA PT it maps to, else itself).
-CREATE OR REPLACE TABLE reactions AS
+CREATE OR REPLACE TEMP MACRO reaction_rows() AS TABLE
 SELECT DISTINCT c.caseid, r.primaryid, r.pt, r.drug_rec_act, coalesce(m.pt_key, lower(r.pt)) AS pt_key, n.pt_name
 FROM raw_reac r
 JOIN current_reports c USING (primaryid, quarter)
 LEFT JOIN pt_map m ON m.pt = r.pt
 LEFT JOIN pt_names n ON n.pt_key = coalesce(m.pt_key, lower(r.pt))
-WHERE r.pt IS NOT NULL
-ORDER BY c.caseid;
+WHERE r.pt IS NOT NULL;
+
+-- Sorted by case, so that the reactions of one case or one page of a listing are read from a few row groups.
+CREATE OR REPLACE TABLE reactions AS SELECT * FROM reaction_rows() ORDER BY caseid;
+
+CREATE OR REPLACE TEMP MACRO reaction_index_rows(src) AS TABLE
+SELECT DISTINCT pt_key, caseid FROM query_table(src);
 
 -- Which cases report each PT, sorted by PT: matching an event reads only its PTs' rows.
-CREATE OR REPLACE TABLE reaction_index AS
-SELECT DISTINCT pt_key, caseid FROM reactions ORDER BY pt_key, caseid;
+CREATE OR REPLACE TABLE reaction_index AS SELECT * FROM reaction_index_rows('reactions') ORDER BY pt_key, caseid;
 
 -- Every PT of the loaded reports with its display name and number of current cases (pickers, claim matching).
 CREATE OR REPLACE TABLE pt_vocab AS
@@ -169,10 +195,12 @@ ORDER BY n_cases DESC, pt_key;
 -- a manufacturer and a physician report one event. They are flagged, never removed: every count keeps them
 -- unless a selection excludes them. Each group keeps its earliest received case; the others point to it. Cases
 -- missing any of the compared fields are never flagged (two sparse reports alike say nothing).
-CREATE OR REPLACE TABLE probable_duplicates AS
+-- src names the cases compared: cases in a full build; in an update, every current case that shares date, age, sex
+-- and country with a touched case before or after the update (groups never span two such blocks).
+CREATE OR REPLACE TEMP MACRO duplicate_rows(src) AS TABLE
 WITH comparable AS (
     SELECT caseid, received_date, event_date, age_years, sex, country
-    FROM cases
+    FROM query_table(src)
     WHERE event_date_precision = 'day' AND age_years IS NOT NULL AND sex IS NOT NULL AND country IS NOT NULL
 ),
 -- Lists are compared only where they can match: first the cases whose date, age, sex and country another case
@@ -218,39 +246,60 @@ grouped AS (
                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
 SELECT caseid, duplicate_of, group_size FROM grouped
-WHERE caseid <> duplicate_of
-ORDER BY caseid;
+WHERE caseid <> duplicate_of;
 
-CREATE OR REPLACE TABLE therapies AS
+CREATE OR REPLACE TABLE probable_duplicates AS SELECT * FROM duplicate_rows('cases') ORDER BY caseid;
+
+CREATE OR REPLACE TEMP MACRO therapy_rows() AS TABLE
 SELECT DISTINCT
     c.caseid, t.primaryid, t.dsg_drug_seq, t.start_dt, t.end_dt, t.dur, t.dur_cod,
     faers_date(t.start_dt) AS start_date, faers_date_precision(t.start_dt) AS start_date_precision,
     faers_date(t.end_dt) AS end_date, faers_date_precision(t.end_dt) AS end_date_precision
-FROM raw_ther t JOIN current_reports c USING (primaryid, quarter)
-ORDER BY c.caseid;
+FROM raw_ther t JOIN current_reports c USING (primaryid, quarter);
 
-CREATE OR REPLACE TABLE indications AS
+CREATE OR REPLACE TABLE therapies AS SELECT * FROM therapy_rows() ORDER BY caseid;
+
+CREATE OR REPLACE TEMP MACRO indication_rows() AS TABLE
 SELECT DISTINCT c.caseid, i.primaryid, i.indi_drug_seq, i.indi_pt
 FROM raw_indi i JOIN current_reports c USING (primaryid, quarter)
-WHERE i.indi_pt IS NOT NULL
-ORDER BY c.caseid;
+WHERE i.indi_pt IS NOT NULL;
 
-CREATE OR REPLACE TABLE report_sources AS
+CREATE OR REPLACE TABLE indications AS SELECT * FROM indication_rows() ORDER BY caseid;
+
+CREATE OR REPLACE TEMP MACRO report_source_rows() AS TABLE
 SELECT DISTINCT c.caseid, s.primaryid, upper(s.rpsr_cod) AS rpsr_cod
 FROM raw_rpsr s JOIN current_reports c USING (primaryid, quarter)
-WHERE s.rpsr_cod IS NOT NULL
-ORDER BY c.caseid;
+WHERE s.rpsr_cod IS NOT NULL;
+
+CREATE OR REPLACE TABLE report_sources AS SELECT * FROM report_source_rows() ORDER BY caseid;
+
+-- Case counts of ingredient-PT pairs (suspect roles PS/SS) and of ingredients, over the cases of the drug
+-- ingredient rows di_src and the reaction index rows re_src. Counts of distinct cases add up over disjoint sets of
+-- cases: an update adds the touched cases' new counts and subtracts their old ones.
+CREATE OR REPLACE TEMP MACRO pair_rows(di_src, re_src) AS TABLE
+WITH di AS (SELECT DISTINCT caseid, ingredient FROM query_table(di_src) WHERE role_cod IN ('PS', 'SS'))
+SELECT di.ingredient, re.pt_key, count(*) AS a FROM di JOIN query_table(re_src) re USING (caseid) GROUP BY ALL;
+
+CREATE OR REPLACE TEMP MACRO suspect_rows(di_src) AS TABLE
+SELECT ingredient, count(DISTINCT caseid) AS n_cases FROM query_table(di_src) WHERE role_cod IN ('PS', 'SS')
+GROUP BY ALL;
+
+CREATE OR REPLACE TABLE pair_case_counts AS SELECT * FROM pair_rows('drug_ingredients', 'reaction_index');
+
+CREATE OR REPLACE TABLE ingredient_case_counts AS SELECT * FROM suspect_rows('drug_ingredients');
 
 -- Case counts of every ingredient-PT pair (suspect roles PS/SS) with their margins: the 2x2 of each pair is
 -- a, b = n_ingredient - a, c = n_pt - a, d = n - n_ingredient - n_pt + a. Scored by build.py into signal_pairs.
 CREATE OR REPLACE TEMP TABLE pair_counts AS
-WITH di AS (SELECT DISTINCT caseid, ingredient FROM drug_ingredients WHERE role_cod IN ('PS', 'SS')),
-     re AS (SELECT caseid, pt_key FROM reaction_index),
-     pairs AS (SELECT di.ingredient, re.pt_key, count(*) AS a FROM di JOIN re USING (caseid) GROUP BY ALL),
-     ni AS (SELECT ingredient, count(*) AS n_ingredient FROM di GROUP BY ALL),
-     np AS (SELECT pt_key, count(*) AS n_pt FROM re GROUP BY ALL)
-SELECT pairs.ingredient, pairs.pt_key, pairs.a, ni.n_ingredient, np.n_pt, (SELECT count(*) FROM cases) AS n
-FROM pairs JOIN ni USING (ingredient) JOIN np USING (pt_key);
+SELECT p.ingredient, p.pt_key, p.a, i.n_cases AS n_ingredient, v.n_cases AS n_pt, (SELECT count(*) FROM cases) AS n
+FROM pair_case_counts p JOIN ingredient_case_counts i USING (ingredient) JOIN pt_vocab v USING (pt_key);
+
+-- Exact duplicate child rows of the current reports collapsed (an update adjusts these by difference).
+CREATE OR REPLACE TEMP TABLE collapsed_rows AS
+SELECT (SELECT count(*) FROM raw_drug JOIN current_reports USING (primaryid, quarter)) - (SELECT count(*) FROM drugs)
+           AS drug_rows,
+       (SELECT count(*) FROM raw_reac JOIN current_reports USING (primaryid, quarter) WHERE pt IS NOT NULL)
+           - (SELECT count(*) FROM reactions) AS reac_rows;
 
 CREATE OR REPLACE TABLE dedup_flow AS
 SELECT * FROM (VALUES
@@ -264,9 +313,9 @@ SELECT * FROM (VALUES
         'cases dropped because FDA listed them as deleted'),
     (5, 'current_cases', (SELECT count(*) FROM cases),
         'current cases: latest version of each case (highest caseversion, then latest fda_dt, then highest primaryid)'),
-    (6, 'drug_rows_collapsed', (SELECT count(*) FROM raw_drug JOIN current_reports USING (primaryid, quarter)) - (SELECT count(*) FROM drugs),
+    (6, 'drug_rows_collapsed', (SELECT drug_rows FROM collapsed_rows),
         'exact duplicate DRUG rows of current reports collapsed'),
-    (7, 'reac_rows_collapsed', (SELECT count(*) FROM raw_reac JOIN current_reports USING (primaryid, quarter) WHERE pt IS NOT NULL) - (SELECT count(*) FROM reactions),
+    (7, 'reac_rows_collapsed', (SELECT reac_rows FROM collapsed_rows),
         'exact duplicate REAC rows of current reports collapsed'),
     (8, 'probable_duplicates', (SELECT count(*) FROM probable_duplicates),
         'current cases flagged as probable duplicates of an earlier current case (same full event date, age, sex, country, drugs and reactions); kept in every count unless a selection excludes them')

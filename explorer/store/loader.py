@@ -1,9 +1,14 @@
 """Load FAERS quarters into the store: idempotent, atomic, nothing lost.
 
 A load never writes into the live database. It copies it (if any) to a build file beside it, loads the new or
-re-published quarters there, rebuilds the deduplicated model, and only then swaps the build file over the live one
-with ``os.replace``. A failed or killed load leaves the previous database as it was; readers that have it open keep
-their data, and new connections see the new file.
+re-published quarters there, brings the deduplicated model up to date, and only then swaps the build file over the
+live one with ``os.replace``. A failed or killed load leaves the previous database as it was; readers that have it
+open keep their data, and new connections see the new file.
+
+The model is brought up to date one of two ways (``LoadSummary.path`` says which, ``path_reason`` why): quarters
+newer than every loaded one are added *incrementally* (``explorer.store.update``: only the cases they touch are
+recomputed); anything else (a first load, a quarter older than the newest loaded, a re-published quarter, a store
+of another model version, or ``rebuild=True``) rebuilds the whole model from the raw tables.
 """
 
 from __future__ import annotations
@@ -34,8 +39,12 @@ from explorer.ingest.sources import Quarter, TableFile, discover
 from explorer.store.build import rebuild_core
 from explorer.store.reader import model_version
 from explorer.store.schema import MODEL_VERSION, create_schema
+from explorer.store.update import update_core
 
 Progress = Callable[[str], None]
+
+PATH_INCREMENTAL = "incremental"
+PATH_FULL = "full rebuild"
 
 
 @dataclass
@@ -69,6 +78,10 @@ class LoadSummary:
     flow: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt: bool = False  # the model was rebuilt (a quarter changed, another model version, or asked)
+    path: str = ""  # how the model was brought up to date: PATH_INCREMENTAL, PATH_FULL, or "" (nothing to do)
+    path_reason: str = ""  # why that path
+    touched_cases: int | None = None  # cases the incremental path recomputed
+    timings: dict[str, float] = field(default_factory=dict)  # seconds of each phase of the build
     leftovers: list[str] = field(default_factory=list)  # debris of earlier killed or failed loads, removed
 
     @property
@@ -408,6 +421,7 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
             summary.flow = _flow(db_path)
             summary.seconds = time.perf_counter() - started
             return summary
+        summary.path, summary.path_reason = _choose_path(db_path, existing, built_with, todo, summary, rebuild)
         build = _build_path(db_path)
         phase = ["starting"]
         try:
@@ -422,15 +436,35 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
     return summary
 
 
+def _choose_path(db_path: Path, existing: dict[str, str], built_with: int | None, todo: list[Quarter],
+                 summary: LoadSummary, rebuild: bool) -> tuple[str, str]:
+    """Which way the model is brought up to date, and why: incremental only when it gives what a full build gives."""
+    if rebuild:
+        return PATH_FULL, "a rebuild was asked for"
+    if not db_path.exists() or not existing:
+        return PATH_FULL, "a new database"
+    if built_with != MODEL_VERSION:
+        return PATH_FULL, f"the store was built under model version {built_with}, this tool writes {MODEL_VERSION}"
+    if summary.replaced:
+        return PATH_FULL, f"re-published quarter(s) {', '.join(summary.replaced)} (new sha256) replace earlier loads"
+    newest = max(existing)
+    older = sorted(q.quarter for q in todo if q.quarter <= newest)
+    if older:
+        return PATH_FULL, f"quarter(s) {', '.join(older)} older than the newest loaded ({newest})"
+    return PATH_INCREMENTAL, f"{', '.join(q.quarter for q in todo)} newer than every loaded quarter (newest {newest})"
+
+
 def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary, say: Progress,
            phase: list[str]) -> None:
     """Copy the live database to ``build``, load ``todo`` into it, rebuild the model, and swap it in.
 
     ``phase[0]`` says what it is doing, for the message if it fails.
     """
+    clock = time.perf_counter()
     if db_path.exists():
         phase[0] = "copying the database"
         shutil.copyfile(db_path, build)
+    summary.timings["copy_s"] = time.perf_counter() - clock
     phase[0] = "opening the new database"
     con = connect_for_build(build)
     try:
@@ -452,12 +486,22 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
                     f"rows {stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
                     f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
                 )
-        say("rebuilding the deduplicated model ...")
-        phase[0] = "rebuilding the model"
-        rebuild_core(con)
-        summary.rebuilt = True
+        summary.timings["load_s"] = time.perf_counter() - clock - summary.timings["copy_s"]
+        clock = time.perf_counter()
+        if summary.path == PATH_INCREMENTAL:
+            say("updating the deduplicated model with the cases the new quarter(s) touch ...")
+            phase[0] = "updating the model"
+            summary.touched_cases = update_core(con, min(q.quarter for q in todo), summary.timings)
+        else:
+            say("rebuilding the deduplicated model ...")
+            phase[0] = "rebuilding the model"
+            rebuild_core(con)
+            summary.rebuilt = True
+        summary.timings["model_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         phase[0] = "writing the checkpoint"
         con.execute("CHECKPOINT")
+        summary.timings["checkpoint_s"] = time.perf_counter() - clock
         summary.flow = [tuple(r) for r in con.execute(
             "SELECT step, n, description FROM dedup_flow ORDER BY step_no"
         ).fetchall()]

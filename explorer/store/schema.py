@@ -6,7 +6,7 @@ from explorer.ingest.layouts import TABLES, canonical_columns
 
 # The version of the model's layout (its tables and columns): raise it whenever core.sql changes what a built store
 # holds. A store built under another version is rebuilt from its raw tables (``python -m explorer rebuild``).
-MODEL_VERSION = 3  # 3: signal_pairs' stratified expected count and EBGM, ebgm_prior_stratified (issue 15)
+MODEL_VERSION = 4  # 4: kept vocabulary maps and counts, pair_case_counts, for incremental updates (issue 18)
 
 META_DDL = """
 CREATE TABLE IF NOT EXISTS load_log (

@@ -1,0 +1,103 @@
+"""Update the deduplicated model after new quarters, recomputing only what they touch.
+
+The full build (``explorer.store.build.rebuild_core``) writes every model table from every raw row. When the quarters
+just loaded are all newer than every quarter loaded before, the same tables can be brought to the same rows by
+recomputing only the *touched* cases (see ``update.sql``, step ``touched_cases``): their report versions, their
+current report and every child row of it, the probable-duplicate groups of their blocks, and the counts that sum
+over cases (vocabularies and pair counts) by difference: the touched cases' old contributions out, their new ones in.
+The rows themselves come from the macros of ``core.sql`` that the full build uses. The prior fit and the scoring of
+every pair are then run in full, as after a full build.
+"""
+
+from __future__ import annotations
+
+import time
+
+from explorer.store.build import (
+    _register_vocab,
+    _score_pairs,
+    core_statement,
+    define_macros,
+    run_store_step,
+    write_meta,
+)
+
+# The child tables, in the order they are rewritten (cases reads outcomes; drug_ingredients reads drugs; reactions
+# reads pt_names; reaction_index reads reactions).
+CHILD_STEPS = ("update_outcomes", "update_cases", "update_drugs", "update_drug_ingredients", "update_reactions",
+               "rename_pts", "update_reaction_index", "update_therapies", "update_indications",
+               "update_report_sources")
+DELTA_STEPS = ("delta_pairs", "delta_suspects", "delta_ingredient_vocab", "delta_route_vocab", "delta_pt_vocab",
+               "delta_collapsed")
+COUNT_STEPS = ("update_ingredient_vocab", "update_route_vocab", "update_pt_vocab", "update_pair_case_counts",
+               "update_ingredient_case_counts")
+
+
+def _contributions(con, sign: int) -> None:
+    """Add the touched cases' current model rows to the deltas with ``sign`` (-1 before the update, +1 after)."""
+    run_store_step(con, "touched_rows")
+    for step in DELTA_STEPS:
+        run_store_step(con, step, sign=sign)
+    run_store_step(con, "dup_blocks")
+
+
+def update_core(con, since: str, timings: dict | None = None) -> int:
+    """Bring the model up to date with the quarters from ``since`` on, which were just added to the raw tables.
+
+    The caller guarantees what makes this equal to a full build: the store's model is of this model version and
+    was built from exactly the raw rows older than ``since``, and every new raw row is of quarter ``since`` or later.
+
+    Args:
+        con: a read-write connection to a build file holding the raw tables and the previous model.
+        since: the oldest of the new quarters, e.g. ``2020q1``.
+        timings: receives the seconds of each phase when given.
+
+    Returns:
+        The number of touched cases (new, updated, deleted, or with drugs whose names now map differently).
+    """
+    from explorer.meddra.mapping import record_term_map, register_term_map
+
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = now - clock[0]
+        clock[0] = now
+
+    run_store_step(con, "old_maps")
+    run_store_step(con, "add_drug_name_counts", since=since)
+    run_store_step(con, "add_drug_routes", since=since)
+    run_store_step(con, "add_pt_spellings", since=since)
+    _register_vocab(con)
+    register_term_map(con)
+    run_store_step(con, "changed_maps")
+    lap("vocabulary_s")
+    run_store_step(con, "touched_cases", since=since)
+    touched = con.execute("SELECT count(*) FROM touched_cases").fetchone()[0]
+    run_store_step(con, "version_source")
+    define_macros(con)  # after version_source: version_rows reads the update's scoped DEMO rows
+    run_store_step(con, "create_deltas")
+    _contributions(con, -1)
+    lap("touched_s")
+    run_store_step(con, "remove_versions")
+    run_store_step(con, "insert_versions")
+    con.execute(core_statement("deleted_cases"))
+    run_store_step(con, "current_reports")
+    for step in CHILD_STEPS:
+        run_store_step(con, step)
+    lap("child_tables_s")
+    _contributions(con, +1)
+    run_store_step(con, "dup_scope")
+    run_store_step(con, "update_probable_duplicates")
+    for step in COUNT_STEPS:
+        run_store_step(con, step)
+    con.execute(core_statement("pair_counts"))
+    run_store_step(con, "update_collapsed_rows")
+    con.execute(core_statement("dedup_flow"))
+    record_term_map(con)
+    lap("counts_s")
+    _score_pairs(con)
+    write_meta(con)
+    lap("scoring_s")
+    return int(touched)
