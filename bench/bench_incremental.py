@@ -12,6 +12,10 @@ scratch (the deduplication flow and the pair table). The demo data (``data/demo`
 folder of quarterly zips, e.g. bench/.cache/full-history (88 full-scale quarters, about 45 minutes).
 
 Usage: python bench/bench_incremental.py [--zips DIR] [--keep DIR]
+       python bench/bench_incremental.py --zips DIR --keep DIR --scratch-only   (the load from scratch alone, kept
+           in DIR/scratch.duckdb with its measurement in bench/results/incremental-full-scratch.json: other
+           benchmarks can then run on that store before the rest of this one)
+       python bench/bench_incremental.py --zips DIR --keep DIR --reuse-scratch  (the rest, with that measurement)
 Writes bench/results/incremental-demo.json (or incremental-full.json with --zips) and its section of BENCHMARKS.md
 (between the bench_incremental markers).
 """
@@ -66,16 +70,21 @@ def _facts(db: Path) -> dict:
     return json.loads(measured(FACTS_CODE, str(db))[2].strip().splitlines()[-1])
 
 
-def run(zips: list[Path], work: Path, data: str) -> dict:
-    """Time the three loads over ``zips`` (the last one is the quarter added) in ``work``."""
+def run(zips: list[Path], work: Path, data: str, from_scratch: dict | None = None) -> dict:
+    """Time the three loads over ``zips`` (the last one is the quarter added) in ``work``.
+
+    ``from_scratch``: the measurement of the load of every quarter into ``work/scratch.duckdb``, made earlier in the
+    same run (``--scratch-only``); it is loaded here when not given.
+    """
     base, inc, reb, scratch = (work / f"{n}.duckdb" for n in ("base", "incremental", "rebuild", "scratch"))
+    if from_scratch is None:
+        from_scratch = _load("load", scratch, zips)
     base_load = _load("load", base, zips[:-1])
     base_facts = _facts(base)
     shutil.copyfile(base, inc)
     incremental = _load("load", inc, zips[-1:])
     shutil.copyfile(base, reb)
     rebuild = _load("rebuild", reb, zips[-1:])
-    from_scratch = _load("load", scratch, zips)
     inc_facts, scratch_facts = _facts(inc), _facts(scratch)
     same = (inc_facts["flow"] == scratch_facts["flow"] and inc_facts["pairs"] == scratch_facts["pairs"]
             and all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(inc_facts["prior"], scratch_facts["prior"],
@@ -159,6 +168,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zips", type=Path, help="a folder of quarterly zips (default: the demo data)")
     parser.add_argument("--keep", type=Path, help="build the stores in this folder and keep them")
+    parser.add_argument("--scratch-only", action="store_true",
+                        help="with --keep: only the load of every quarter from scratch, measured and kept")
+    parser.add_argument("--reuse-scratch", action="store_true",
+                        help="with --keep: take the load from scratch made by --scratch-only")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the section from bench/results/incremental-*.json")
     args = parser.parse_args()
@@ -172,8 +185,16 @@ def main() -> None:
             parser.error(f"{folder}: needs at least two quarterly zips")
         work = args.keep or Path(tempfile.mkdtemp(prefix="bench-incremental-", dir=REPO / "bench"))
         work.mkdir(parents=True, exist_ok=True)
+        scratch_file = RESULTS / f"{name}-scratch.json"
+        if (args.scratch_only or args.reuse_scratch) and args.keep is None:
+            parser.error("--scratch-only and --reuse-scratch need --keep DIR")
+        if args.scratch_only:
+            scratch_file.write_text(json.dumps(_load("load", work / "scratch.duckdb", zips), indent=1))
+            print(f"loaded every quarter into {work / 'scratch.duckdb'}; measurement in {scratch_file}")
+            return
+        reused = json.loads(scratch_file.read_text()) if args.reuse_scratch else None
         try:
-            r = run(zips, work, "demo" if not args.zips else str(args.zips))
+            r = run(zips, work, "demo" if not args.zips else str(args.zips), reused)
         finally:
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)

@@ -1,5 +1,5 @@
 -- Named statements of the store's build besides core.sql: the kept vocabulary counts and maps (both paths), and the
--- incremental update of the model after new quarters (explorer/store/update.py). Each step is one statement, run by
+-- incremental update of the model after new quarters (explorer/store/update.py). Each step is run by
 -- name with its values bound ($since: the oldest of the new quarters; every new quarter is newer than every quarter
 -- loaded before, so "quarter >= $since" selects exactly the new raw rows). The rows of each model table come from
 -- core.sql's *_rows macros: an update writes what a full build would write for the cases it touches.
@@ -199,40 +199,24 @@ CREATE OR REPLACE TEMP TABLE current_reports AS
 SELECT * FROM current_rows() WHERE caseid IN (SELECT caseid FROM touched_cases);
 
 -- step: update_outcomes
-CREATE OR REPLACE TABLE outcomes AS
-SELECT * FROM (
-    SELECT * FROM outcomes WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM outcome_rows()
-) ORDER BY caseid;
+DELETE FROM outcomes WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO outcomes SELECT * FROM outcome_rows() ORDER BY caseid;
 
 -- step: update_cases
-CREATE OR REPLACE TABLE cases AS
-SELECT * FROM (
-    SELECT * FROM cases WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM case_rows()
-) ORDER BY caseid;
+DELETE FROM cases WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO cases SELECT * FROM case_rows() ORDER BY caseid;
 
 -- step: update_drugs
-CREATE OR REPLACE TABLE drugs AS
-SELECT * FROM (
-    SELECT * FROM drugs WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM drug_rows()
-) ORDER BY caseid;
+DELETE FROM drugs WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO drugs SELECT * FROM drug_rows() ORDER BY caseid;
 
 -- step: update_drug_ingredients
-CREATE OR REPLACE TABLE drug_ingredients AS
-SELECT * FROM (
-    SELECT * FROM drug_ingredients WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL
-    SELECT * FROM drug_ingredient_rows('drugs') WHERE caseid IN (SELECT caseid FROM touched_cases)
-) ORDER BY ingredient;
+DELETE FROM drug_ingredients WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO drug_ingredients SELECT * FROM drug_ingredient_rows('drugs') WHERE caseid IN (SELECT caseid FROM touched_cases) ORDER BY ingredient;
 
 -- step: update_reactions
-CREATE OR REPLACE TABLE reactions AS
-SELECT * FROM (
-    SELECT * FROM reactions WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM reaction_rows()
-) ORDER BY caseid;
+DELETE FROM reactions WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO reactions SELECT * FROM reaction_rows() ORDER BY caseid;
 
 -- step: rename_pts
 -- A PT whose commonest spelling changed with the new quarter takes its new display name in every reaction row.
@@ -241,33 +225,20 @@ FROM pt_names n
 WHERE reactions.pt_key = n.pt_key AND reactions.pt_name IS DISTINCT FROM n.pt_name;
 
 -- step: update_reaction_index
-CREATE OR REPLACE TABLE reaction_index AS
-SELECT * FROM (
-    SELECT * FROM reaction_index WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL
-    SELECT * FROM reaction_index_rows('reactions') WHERE caseid IN (SELECT caseid FROM touched_cases)
-) ORDER BY pt_key, caseid;
+DELETE FROM reaction_index WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO reaction_index SELECT * FROM reaction_index_rows('reactions') WHERE caseid IN (SELECT caseid FROM touched_cases) ORDER BY pt_key, caseid;
 
 -- step: update_therapies
-CREATE OR REPLACE TABLE therapies AS
-SELECT * FROM (
-    SELECT * FROM therapies WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM therapy_rows()
-) ORDER BY caseid;
+DELETE FROM therapies WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO therapies SELECT * FROM therapy_rows() ORDER BY caseid;
 
 -- step: update_indications
-CREATE OR REPLACE TABLE indications AS
-SELECT * FROM (
-    SELECT * FROM indications WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM indication_rows()
-) ORDER BY caseid;
+DELETE FROM indications WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO indications SELECT * FROM indication_rows() ORDER BY caseid;
 
 -- step: update_report_sources
-CREATE OR REPLACE TABLE report_sources AS
-SELECT * FROM (
-    SELECT * FROM report_sources WHERE caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM report_source_rows()
-) ORDER BY caseid;
+DELETE FROM report_sources WHERE caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO report_sources SELECT * FROM report_source_rows() ORDER BY caseid;
 
 -- step: dup_scope
 -- Every current case in a block of a touched case: the probable-duplicate groups are formed again over these.
@@ -277,12 +248,9 @@ SEMI JOIN dup_blocks b
     ON b.event_date = c.event_date AND b.age_years = c.age_years AND b.sex = c.sex AND b.country = c.country;
 
 -- step: update_probable_duplicates
-CREATE OR REPLACE TABLE probable_duplicates AS
-SELECT * FROM (
-    SELECT * FROM probable_duplicates
-    WHERE caseid NOT IN (SELECT caseid FROM dup_scope) AND caseid NOT IN (SELECT caseid FROM touched_cases)
-    UNION ALL SELECT * FROM duplicate_rows('dup_scope')
-) ORDER BY caseid;
+DELETE FROM probable_duplicates
+WHERE caseid IN (SELECT caseid FROM dup_scope) OR caseid IN (SELECT caseid FROM touched_cases);
+INSERT INTO probable_duplicates SELECT * FROM duplicate_rows('dup_scope') ORDER BY caseid;
 
 -- step: update_ingredient_vocab
 CREATE OR REPLACE TABLE ingredient_vocab AS
