@@ -146,6 +146,12 @@ class Sentence:
     ignored: list[Mention] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     note: str = ""
+    # what the reader keeps of the sentence for pairing: token ranges of its clauses, its cues, the parsed text and
+    # the offsets of pseudo-negations ("not uncommon") in it
+    clauses: list[tuple[int, int]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _cues: Cues = field(default_factory=list, init=False, repr=False, compare=False)
+    _doc: Doc | None = field(default=None, init=False, repr=False, compare=False)
+    _pseudo: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
 
 
 @lru_cache(maxsize=4)
@@ -374,13 +380,13 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
         ents = [e for e in doc.ents if e.start >= sent.start and e.end <= sent.end]
         cues = [(k, sp) for k, sp in cue_spans_all if sp.start >= sent.start and sp.end <= sent.end]
         clauses = _clauses(sent, [sp for _, sp in cues if _ != "concomitant"])
-        s.clauses = clauses  # type: ignore[attr-defined]
+        s.clauses = clauses
         mentions = _mentions(ents, cues, lex, text)
         for m in mentions:
             (s.exposures if m.kind == "exposure" else s.events if m.role != "ignored" else s.ignored).append(m)
-        s._cues = cues  # type: ignore[attr-defined]
-        s._doc = doc  # type: ignore[attr-defined]
-        s._pseudo = [p for p in pseudo if sent.start_char <= p < sent.end_char]  # type: ignore[attr-defined]
+        s._cues = cues
+        s._doc = doc
+        s._pseudo = [p for p in pseudo if sent.start_char <= p < sent.end_char]
     _pair(sentences, lex, text, folded, default_exposure)
     return sentences
 
@@ -602,8 +608,10 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
     previous_events: list[Mention] = []
     previous_exposures: list[Mention] = []
     for s in sentences:
-        doc = s._doc  # type: ignore[attr-defined]
-        cues = s._cues  # type: ignore[attr-defined]
+        doc = s._doc
+        if doc is None:
+            continue  # not a sentence read here
+        cues = s._cues
         events = [m for m in s.events if m.role == "suspect"]
         sentence_exposures = [m for m in s.exposures if m.role == "suspect"]
         if s.text.rstrip().endswith("?") or re.search(r"\b(asks?|examines?|examined|assess(es|ed)?|investigat\w+|"
@@ -612,7 +620,7 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             s.note = "a question or a study aim: no claim"
             events = []
         refs = _cue_kinds(cues, 0, len(doc)).get("references", [])
-        for ci, (a, b) in enumerate(s.clauses):  # type: ignore[attr-defined]
+        for ci, (a, b) in enumerate(s.clauses):
             ca, cb = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
             in_clause = lambda m, ca=ca, cb=cb: ca <= m.start < cb  # noqa: E731
             clause_events = [m for m in events if in_clause(m)]
@@ -640,7 +648,7 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             if not clause_events and ci > 0 and (re.match(r"\W*(but|and|or)?\s*(not|never)\b", folded[ca:cb])
                                                  or short_negative):
                 # "... after triamcinolone and betamethasone, but not after dexamethasone" / "..., while X has not"
-                pa, pb = s.clauses[ci - 1]  # type: ignore[attr-defined]
+                pa, pb = s.clauses[ci - 1]
                 pca = doc[pa].idx
                 earlier = [m for m in events if pca <= m.start < ca]
                 if earlier:
@@ -689,7 +697,7 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             if advice and advice.start() < first_event and not kinds.get("existence") and not kinds.get("negation"):
                 continue
             for ev in clause_events:
-                types = _claim_types(kinds, clause_text, ca, ev, exposures, lex, s._pseudo)  # type: ignore[attr-defined]
+                types = _claim_types(kinds, clause_text, ca, ev, exposures, lex, s._pseudo)
                 if elliptic:
                     said_before = {c.claim_type for c in s.claims if c.clause == ci - 1}
                     kind = next((k for k in ("causation", "association") if k in said_before), "negation")
