@@ -169,7 +169,7 @@ def single_pt(pt: str) -> EventGroup:
     return EventGroup(name=f"pt:{pt.strip()}", title=pt.strip(), pts=(pt.strip(),))
 
 
-def _strings(value, where: str) -> tuple[str, ...]:
+def _strings(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise DefinitionError(f"{where}: expected a list of strings")
     return tuple(value)

@@ -1,5 +1,9 @@
 """Typed exceptions. The library raises them; only the CLI turns them into a message and an exit code."""
 
+from __future__ import annotations
+
+import os
+
 
 class ExplorerError(Exception):
     """Base class: the message is one line a user can act on."""
@@ -13,7 +17,7 @@ class InputError(ExplorerError):
         problem: what is wrong with it.
     """
 
-    def __init__(self, path, problem: str):
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")

@@ -9,9 +9,14 @@ cluster soon after exposure); above 1, it rises.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import optimize
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 CHI2_1_95 = 3.841458820694124
 
@@ -22,7 +27,7 @@ def _profile_loglik(k: float, t: np.ndarray, log_t: np.ndarray) -> float:
     return n * math.log(k) - n * math.log(s / n) + (k - 1) * float(np.sum(log_t)) - n
 
 
-def weibull_shape(days) -> dict[str, float]:
+def weibull_shape(days: ArrayLike) -> dict[str, float]:
     """Maximum-likelihood Weibull shape and scale (days) with a 95% profile-likelihood interval for the shape.
 
     Returns NaN values for fewer than 3 onsets or when all onsets are equal.
@@ -33,7 +38,7 @@ def weibull_shape(days) -> dict[str, float]:
         return nan
     log_t = np.log(t)
 
-    def score(k):  # derivative of the profile log-likelihood; zero at the MLE
+    def score(k: float) -> float:  # derivative of the profile log-likelihood; zero at the MLE
         w = t ** k
         return 1 / k + np.mean(log_t) - np.sum(w * log_t) / np.sum(w)
 
@@ -43,7 +48,7 @@ def weibull_shape(days) -> dict[str, float]:
     k = optimize.brentq(score, lo, hi)
     best = _profile_loglik(k, t, log_t)
 
-    def gap(x):
+    def gap(x: float) -> float:
         return 2 * (best - _profile_loglik(x, t, log_t)) - CHI2_1_95
 
     lower = optimize.brentq(gap, 1e-4, k) if gap(1e-4) > 0 else math.nan
@@ -55,7 +60,7 @@ def weibull_shape(days) -> dict[str, float]:
     return {"shape": float(k), "shape_lower": float(lower), "shape_upper": float(upper), "scale_days": scale}
 
 
-def summarize(days) -> dict:
+def summarize(days: Iterable[float]) -> dict:
     """Number of cases with a computable onset, median and quartiles (days), share within 0-2 days, Weibull fit."""
     d = np.asarray(list(days), dtype=float)
     if len(d) == 0:
@@ -65,7 +70,7 @@ def summarize(days) -> dict:
             "q3": float(np.percentile(d, 75)), "within_2_days": float(np.mean(d <= 2)), **weibull_shape(d)}
 
 
-def compare(days, other_days) -> dict:
+def compare(days: Iterable[float], other_days: Iterable[float]) -> dict:
     """Two onset distributions compared: two-sample Kolmogorov-Smirnov and k-sample Anderson-Darling (scipy).
 
     KS: the largest gap between the two empirical distribution functions, p-value exact for small samples and

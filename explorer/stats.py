@@ -14,9 +14,13 @@ spontaneous reports, not that the drug causes the event, and nothing about how o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import optimize, special
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 Z95 = 1.959963984540054
 
@@ -49,18 +53,18 @@ class Prior:
         return cls(0.2, 0.1, 2.0, 4.0, 1 / 3)
 
 
-def _arr(x) -> np.ndarray:
+def _arr(x: ArrayLike) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
-def cells_expected(a, b, c, d) -> np.ndarray:
+def cells_expected(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> np.ndarray:
     a, b, c, d = map(_arr, (a, b, c, d))
     n = a + b + c + d
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n > 0, (a + b) * (a + c) / n, np.nan)
 
 
-def prr(a, b, c, d, z: float = Z95) -> dict[str, np.ndarray]:
+def prr(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike, z: float = Z95) -> dict[str, np.ndarray]:
     """Proportional reporting ratio with its 95% CI, Yates-corrected chi-square, and the Evans criteria."""
     a, b, c, d = map(_arr, (a, b, c, d))
     n = a + b + c + d
@@ -75,7 +79,7 @@ def prr(a, b, c, d, z: float = Z95) -> dict[str, np.ndarray]:
     return {"prr": value, "prr_lower": lower, "prr_upper": upper, "chi2_yates": chi2}
 
 
-def ror(a, b, c, d, z: float = Z95) -> dict[str, np.ndarray]:
+def ror(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike, z: float = Z95) -> dict[str, np.ndarray]:
     """Reporting odds ratio with Woolf's 95% CI."""
     a, b, c, d = map(_arr, (a, b, c, d))
     ok = (a > 0) & (b > 0) & (c > 0) & (d > 0)
@@ -87,7 +91,7 @@ def ror(a, b, c, d, z: float = Z95) -> dict[str, np.ndarray]:
                 "ror_upper": np.where(ok, np.exp(np.log(value) + z * se), np.nan)}
 
 
-def information_component(a, expected) -> dict[str, np.ndarray]:
+def information_component(a: ArrayLike, expected: ArrayLike) -> dict[str, np.ndarray]:
     """IC = log2((a + 0.5) / (E + 0.5)) with its 95% credibility interval from gamma quantiles (Norén 2013)."""
     a, e = _arr(a), _arr(expected)
     shape, rate = a + 0.5, e + 0.5
@@ -97,18 +101,18 @@ def information_component(a, expected) -> dict[str, np.ndarray]:
             "ic975": np.log2(_gammaincinv_by_count(a, 0.5, 0.975) / rate)}
 
 
-def _log_nb(n, e, alpha, beta):
+def _log_nb(n: np.ndarray, e: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     """log P(N = n) under a negative binomial: the marginal of Poisson(lambda * E) with lambda ~ Gamma(alpha, beta)."""
     return (special.gammaln(alpha + n) - special.gammaln(alpha) - special.gammaln(n + 1)
             - alpha * np.log1p(e / beta) + n * np.log(e / (beta + e)))
 
 
-def _log_p0(e, alpha, beta):
+def _log_p0(e: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     """log P(N = 0) = alpha * log(beta / (beta + E)), accurate when E is tiny."""
     return -alpha * np.log1p(e / beta)
 
 
-def _posterior_weight(n, e, prior: Prior) -> np.ndarray:
+def _posterior_weight(n: np.ndarray, e: np.ndarray, prior: Prior) -> np.ndarray:
     l1 = np.log(prior.p) + _log_nb(n, e, prior.alpha1, prior.beta1)
     l2 = np.log1p(-prior.p) + _log_nb(n, e, prior.alpha2, prior.beta2)
     return np.exp(l1 - np.logaddexp(l1, l2))
@@ -120,7 +124,7 @@ def _gammaincinv_by_count(n: np.ndarray, alpha: float, p: float) -> np.ndarray:
     return special.gammaincinv(alpha + values, p)[index]
 
 
-def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
+def ebgm(a: ArrayLike, expected: ArrayLike, prior: Prior) -> dict[str, np.ndarray]:
     """Empirical Bayes geometric mean and its 5th and 95th posterior percentiles (DuMouchel 1999).
 
     The posterior of lambda is a mixture Q Gamma(alpha1 + a, beta1 + E) + (1 - Q) Gamma(alpha2 + a, beta2 + E);
@@ -177,7 +181,7 @@ def ebgm(a, expected, prior: Prior) -> dict[str, np.ndarray]:
     return {"ebgm": np.exp(elog), "eb05": quantile(0.05), "eb95": quantile(0.95)}
 
 
-def squash(a, expected, bin_size: int = 20, keep_pts: int = 100, min_pts: int = 500,
+def squash(a: ArrayLike, expected: ArrayLike, bin_size: int = 20, keep_pts: int = 100, min_pts: int = 500,
            keep_count: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Data squashing for the prior fit that keeps the extreme points (DuMouchel et al. 2001; as openEBGM's
     ``squashData``).
@@ -225,7 +229,7 @@ FIT_STARTS = ((0.2, 0.1, 2.0, 4.0, 1 / 3), (0.2, 0.06, 1.4, 1.8, 0.1), (0.1, 0.1
 NM_MAXITER = 600
 
 
-def fit_prior(a, expected, squashed: bool = True) -> tuple[Prior, dict]:
+def fit_prior(a: ArrayLike, expected: ArrayLike, squashed: bool = True) -> tuple[Prior, dict]:
     """Fit DuMouchel's prior by maximum likelihood over all pairs with at least one case.
 
     The likelihood is the two-component negative binomial mixture truncated at zero as a whole (pairs with no case
@@ -249,11 +253,11 @@ def fit_prior(a, expected, squashed: bool = True) -> tuple[Prior, dict]:
 
     bounds = [(-10, 10)] * 4 + [(-12, 12)]
 
-    def unpack(x):
+    def unpack(x: np.ndarray) -> tuple[float, float, float, float, float]:
         x = np.clip(x, [b[0] for b in bounds], [b[1] for b in bounds])  # the same box for both optimizers
         return np.exp(x[0]), np.exp(x[1]), np.exp(x[2]), np.exp(x[3]), special.expit(x[4])
 
-    def nll(x):
+    def nll(x: np.ndarray) -> float:
         a1, b1, a2, b2, p = unpack(x)
         # P(n | n >= 1) = mixture(n) / (1 - mixture(0)): the mixture, truncated as a whole
         log_mix = np.logaddexp(np.log(p) + _log_nb(n, e, a1, b1), np.log1p(-p) + _log_nb(n, e, a2, b2))
@@ -282,8 +286,8 @@ def fit_prior(a, expected, squashed: bool = True) -> tuple[Prior, dict]:
                                       "log_likelihood": float(-best.fun)}
 
 
-def disproportionality(a, b, c, d, prior: Prior | None = None, z: float = Z95,
-                       thresholds: Thresholds = Thresholds()) -> dict[str, np.ndarray]:
+def disproportionality(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike, prior: Prior | None = None,
+                       z: float = Z95, thresholds: Thresholds = Thresholds()) -> dict[str, np.ndarray]:
     """Every measure for arrays of cells, plus the signal flags of each method.
 
     Returns:
@@ -315,7 +319,8 @@ def _by_group(values: np.ndarray, group: np.ndarray | None, size: int) -> np.nda
     return np.bincount(group, weights=values, minlength=size)
 
 
-def stratified(a, b, c, d, group=None, z: float = Z95) -> dict[str, np.ndarray]:
+def stratified(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike, group: np.ndarray | None = None,
+               z: float = Z95) -> dict[str, np.ndarray]:
     """Mantel-Haenszel ROR with the Robins-Breslow-Greenland variance, and the stratified expected count.
 
     Each element of ``a, b, c, d`` is one stratum's 2x2; ``group`` (integers 0..k-1) says which pair each stratum
@@ -354,7 +359,7 @@ def stratified(a, b, c, d, group=None, z: float = Z95) -> dict[str, np.ndarray]:
 
 # ---- multiplicity ------------------------------------------------------------------------------------------------
 
-def chi2_pvalue(chi2) -> np.ndarray:
+def chi2_pvalue(chi2: ArrayLike) -> np.ndarray:
     """P-value of the Yates-corrected chi-square test of independence of a 2x2 (1 degree of freedom, two-sided:
     it tests PRR = ROR = 1, the null of both measures)."""
     from scipy import stats as st
@@ -362,7 +367,7 @@ def chi2_pvalue(chi2) -> np.ndarray:
     return st.chi2.sf(_arr(chi2), 1)
 
 
-def ic_pvalue(a, expected) -> np.ndarray:
+def ic_pvalue(a: ArrayLike, expected: ArrayLike) -> np.ndarray:
     """One-sided p-value of IC > 0 from the IC's normal approximation.
 
     The IC's posterior is that of log2(lambda) with lambda ~ Gamma(a + 0.5, E + 0.5) (Norén 2013); its standard
@@ -376,7 +381,7 @@ def ic_pvalue(a, expected) -> np.ndarray:
     return st.norm.sf(z)
 
 
-def bh_qvalues(p) -> np.ndarray:
+def bh_qvalues(p: ArrayLike) -> np.ndarray:
     """Benjamini-Hochberg (1995) q-values: the smallest false discovery rate at which each test is rejected.
 
     NaN p-values (tests not defined) are left out of the family and get NaN.

@@ -124,8 +124,8 @@ def check(store: Store, text: str, exposures: list[Exposure] | None = None,
     claims: list[tuple[Sentence, Claim, Exposure, EventGroup]] = []
     for s in sentences:
         for c in s.claims:
-            overridden = c.exposure is OVERRIDE and exposures
-            exposure = exposures[0] if overridden else resolve_exposure(c.exposure, store, lex)
+            exposure = (exposures[0] if c.exposure is OVERRIDE and exposures
+                        else resolve_exposure(c.exposure, store, lex))
             claims.append((s, c, exposure, resolve_event(c.event, store, lex)))
     if exposures or events:
         claims = _override(claims, sentences, text, exposures, events)
@@ -169,8 +169,8 @@ def check(store: Store, text: str, exposures: list[Exposure] | None = None,
             finding["signal"] = evidence["signal"]
         finding["reading"] = reading(finding, synthetic)
         findings.append(finding)
-    used_e = {}
-    used_v = {}
+    used_e: dict[str, Exposure] = {}
+    used_v: dict[str, EventGroup] = {}
     for n, (_, _, exp, ev) in enumerate(claims):
         fix = (corrections or {}).get(n, {})
         if fix.get("drop"):

@@ -163,11 +163,11 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         where = f"{path.name} [events.{key}]"
         if not isinstance(body, dict):
             raise LexiconError(f"{where}: expected a table")
-        entry = EventEntry(key=key, title=str(body.get("title", key)), pts=tuple(_strings(body.get("pts", []), where)),
+        event = EventEntry(key=key, title=str(body.get("title", key)), pts=tuple(_strings(body.get("pts", []), where)),
                            group=body.get("group"), outcome=body.get("outcome"))
-        if not entry.pts and not entry.group:
+        if not event.pts and not event.group:
             raise LexiconError(f"{where}: needs `pts` or `group`")
-        lex.events[key] = entry
+        lex.events[key] = event
         for phrase in _strings(body.get("phrases", []), where):
             for form in expand(phrase):
                 lex.event_phrases.setdefault(form, key)

@@ -14,8 +14,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 from explorer.claims.lexicon import CUE_KINDS, Lexicon, fold
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.matcher import PhraseMatcher
+    from spacy.pipeline import EntityRuler
+    from spacy.tokens import Doc, Span
+
+    Cues = list[tuple[str, Span]]  # (cue kind, the cue's words) of a sentence
 
 LABELS = ("EXPOSURE", "DRUG", "EVENT", "ROUTE", "INDICATION", "IGNORE")
 CLAIM_TYPES = ("existence", "negation", "frequency", "causation", "association", "possibility", "time_course",
@@ -99,7 +108,7 @@ class Mention:
     negated: bool = False
     pts: tuple[str, ...] = ()
 
-    def ident(self) -> tuple:
+    def ident(self) -> tuple[str, str, tuple[str, ...]]:
         return (self.kind, self.key, self.routes)
 
 
@@ -137,10 +146,16 @@ class Sentence:
     ignored: list[Mention] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     note: str = ""
+    # what the reader keeps of the sentence for pairing: token ranges of its clauses, its cues, the parsed text and
+    # the offsets of pseudo-negations ("not uncommon") in it
+    clauses: list[tuple[int, int]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _cues: Cues = field(default_factory=list, init=False, repr=False, compare=False)
+    _doc: Doc | None = field(default=None, init=False, repr=False, compare=False)
+    _pseudo: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
 
 
 @lru_cache(maxsize=4)
-def _pipeline(lex_id: int, vocab_key: tuple) -> object:
+def _pipeline(lex_id: int, vocab_key: tuple[int, ...]) -> tuple[Language, PhraseMatcher]:
     """The spaCy pipeline for a lexicon and a loaded vocabulary (built once, then reused)."""
     import spacy
     from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
@@ -150,7 +165,9 @@ def _pipeline(lex_id: int, vocab_key: tuple) -> object:
     _register()
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    # add_pipe is typed as returning any component; "entity_ruler" makes an EntityRuler
+    ruler = cast("EntityRuler", nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER",
+                                                                     "overwrite_ents": True}))
     patterns: list[dict] = []
     seen: set[str] = set()
 
@@ -197,7 +214,7 @@ def _pipeline(lex_id: int, vocab_key: tuple) -> object:
     return nlp, cues
 
 
-_PIPELINE_INPUTS: dict[tuple, tuple] = {}
+_PIPELINE_INPUTS: dict[tuple[int, tuple[int, ...]], tuple[Lexicon, tuple[str, ...], tuple[str, ...]]] = {}
 # International nonproprietary name stems: a word ending so is a drug even when neither the lexicon nor the loaded
 # data name it ("nusinersen", "evolocumab"), so a drug absent from the data still gets a verdict
 DRUG_STEMS = re.compile(r"^[a-z]{3,}(mab|nib|rsen|vir|pril|olol|azole|caine|sone|olone|mycin|cillin|statin|parin|"
@@ -206,7 +223,7 @@ DRUG_STEMS = re.compile(r"^[a-z]{3,}(mab|nib|rsen|vir|pril|olol|azole|caine|sone
                         r"platin|rubicin|glutide|tide|cept|kinra|lizumab|ximab|zumab|umab|fungin|conazole)$")
 
 
-def _drug_name_stems(doc):
+def _drug_name_stems(doc: Doc) -> Doc:
     """Add DRUG entities for words with a drug-name stem that nothing else recognised."""
     from spacy.tokens import Span
 
@@ -225,14 +242,15 @@ def _register() -> None:
         Language.component("drug_name_stems", func=_drug_name_stems)
 
 
-def pipeline(lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[str, ...] = ()) -> tuple:
+def pipeline(lex: Lexicon, ingredients: tuple[str, ...] = (),
+             pts: tuple[str, ...] = ()) -> tuple[Language, PhraseMatcher]:
     """The (nlp, cue matcher) pair for a lexicon and the loaded vocabulary, loaded once per process."""
     vocab_key = (len(ingredients), hash(ingredients), len(pts), hash(pts))
     _PIPELINE_INPUTS[(id(lex), vocab_key)] = (lex, ingredients, pts)
     return _pipeline(id(lex), vocab_key)
 
 
-def _clauses(sent, cue_spans: list) -> list[tuple[int, int]]:
+def _clauses(sent: Span, cue_spans: list[Span]) -> list[tuple[int, int]]:
     """Token ranges of a sentence's clauses."""
     bounds = [sent.start]
     cue_starts = {s.start for s in cue_spans}
@@ -280,7 +298,7 @@ def onset_windows(text: str) -> list[tuple[int, int, float]]:
             groups = [g for g in m.groups() if g]
             unit = groups[-1].rstrip("s")
             unit = {"min": "min", "minute": "minute", "hr": "hr", "h": "h"}.get(unit, unit)
-            nums = [_numberish(g) for g in groups[:-1] if _numberish(g) is not None]
+            nums = [n for n in map(_numberish, groups[:-1]) if n is not None]
             if not nums or unit not in UNIT_DAYS:
                 continue
             days = max(nums) * UNIT_DAYS[unit]
@@ -313,7 +331,7 @@ def onset_windows(text: str) -> list[tuple[int, int, float]]:
     return merged
 
 
-def _exposure_from(span, lex: Lexicon) -> Mention:
+def _exposure_from(span: Span, lex: Lexicon) -> Mention:
     ident = span.ent_id_
     if span.label_ == "EXPOSURE":
         entry = lex.exposures[ident]
@@ -324,7 +342,7 @@ def _exposure_from(span, lex: Lexicon) -> Mention:
                    ingredients=ings)
 
 
-def _event_from(span, lex: Lexicon) -> Mention:
+def _event_from(span: Span, lex: Lexicon) -> Mention:
     ident = span.ent_id_
     if ident.startswith("pt:"):
         return Mention("event", ident, ident[3:], span.start_char, span.end_char, span.text, pts=(ident[3:],))
@@ -362,20 +380,22 @@ def read(text: str, lex: Lexicon, ingredients: tuple[str, ...] = (), pts: tuple[
         ents = [e for e in doc.ents if e.start >= sent.start and e.end <= sent.end]
         cues = [(k, sp) for k, sp in cue_spans_all if sp.start >= sent.start and sp.end <= sent.end]
         clauses = _clauses(sent, [sp for _, sp in cues if _ != "concomitant"])
-        s.clauses = clauses  # type: ignore[attr-defined]
+        s.clauses = clauses
         mentions = _mentions(ents, cues, lex, text)
         for m in mentions:
             (s.exposures if m.kind == "exposure" else s.events if m.role != "ignored" else s.ignored).append(m)
-        s._cues = cues  # type: ignore[attr-defined]
-        s._doc = doc  # type: ignore[attr-defined]
-        s._pseudo = [p for p in pseudo if sent.start_char <= p < sent.end_char]  # type: ignore[attr-defined]
+        s._cues = cues
+        s._doc = doc
+        s._pseudo = [p for p in pseudo if sent.start_char <= p < sent.end_char]
     _pair(sentences, lex, text, folded, default_exposure)
     return sentences
 
 
-def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
+def _mentions(ents: list[Span], cues: Cues, lex: Lexicon, text: str) -> list[Mention]:
     """Exposures and events of a sentence, with routes and roles bound."""
-    doc = ents[0].doc if ents else None
+    if not ents:
+        return []
+    doc = ents[0].doc
     out: list[Mention] = []
     routes = [e for e in ents if e.label_ == "ROUTE"]
     drugs = [e for e in ents if e.label_ in ("EXPOSURE", "DRUG")]
@@ -403,7 +423,7 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
             group = [target]
             # coordinated drugs share the route: "the steroid or local anaesthetic used in the epidural injection"
             for d in reversed([d for d in drugs if d.end <= target.start]):
-                gap = doc[d.end:group[-1].start] if doc is not None else []
+                gap = doc[d.end:group[-1].start]
                 if all(t.lower_ in (",", "or", "and", "a", "an", "the", "/", "and/or") for t in gap) and len(gap) <= 3:
                     group.append(d)
                 else:
@@ -415,7 +435,7 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
             bound_routes.add(r.start)
     for r in routes:
         # "dexamethasone ... in patients who receive it intravenously": the pronoun carries the route back
-        if r.start not in bound_routes and doc is not None and any(
+        if r.start not in bound_routes and any(
                 t.lower_ in ("it", "them") for t in doc[max(r.start - 2, 0):r.start]):
             earlier = [d for d in drugs if d.end <= r.start]
             if earlier:
@@ -438,8 +458,7 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
     concomitant = [sp for k, sp in cues if k == "concomitant"]
     for start in sorted(exposure_of):
         m = exposure_of[start]
-        tok = doc[start] if doc is not None else None
-        if tok is not None and any(0 <= start - sp.end <= 2 for sp in concomitant):
+        if any(0 <= start - sp.end <= 2 for sp in concomitant):
             m.role = "concomitant"
         out.append(m)
     # coordinated concomitant drugs: "also taking warfarin or clopidogrel"
@@ -462,9 +481,9 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
             m.text = text[m.start:m.end]
             m.negated = bool(e._.negex)
             for sp in indication_cues:
-                gap = e.start - sp.end
-                before = doc[sp.start - 1].lower_ if sp.start > 0 else ""
-                if 0 <= gap <= 3 and before not in _INDICATION_BLOCKERS and all(
+                distance = e.start - sp.end
+                word_before = doc[sp.start - 1].lower_ if sp.start > 0 else ""
+                if 0 <= distance <= 3 and word_before not in _INDICATION_BLOCKERS and all(
                         t.lower_ in ("a", "an", "the", "their", "his", "her", "chronic", "severe", "persistent",
                                      "acute", "lumbar", "cervical", "refractory", "their", "of")
                         for t in doc[sp.end:e.start]):
@@ -474,10 +493,8 @@ def _mentions(ents: list, cues: list, lex: Lexicon, text: str) -> list[Mention]:
     return out
 
 
-def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None:
+def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc: Doc) -> None:
     """"Kenalog-40 is a steroid that ...", "dexamethasone, a non-particulate steroid": the class is the named drug."""
-    if doc is None:
-        return
     keys = sorted(exposure_of)
     # "particulate steroids such as Depo-Medrol and Kenalog": the named drugs, not their class
     for k in keys:
@@ -491,7 +508,9 @@ def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> Non
             del exposure_of[k]
     for k in keys:
         m = exposure_of.get(k)
-        entry = lex.exposures.get(m.key) if m is not None else None
+        if m is None:
+            continue
+        entry = lex.exposures.get(m.key)
         if entry is None or not entry.is_class:
             continue
         before = [j for j in keys if j < k and j in exposure_of and not lex.exposures.get(exposure_of[j].key)]
@@ -507,7 +526,7 @@ def _merge_apposition(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> Non
             del exposure_of[k]
 
 
-def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None:
+def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc: Doc) -> None:
     """A steroid named with the injection is that steroid given epidurally.
 
     "Transforaminal injections of Kenalog-40" is triamcinolone by the epidural route; "TFESI with particulate
@@ -518,7 +537,7 @@ def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None
     procedures = [k for k, m in exposure_of.items() if m.key in lex.exposures and lex.exposures[m.key].procedure]
     drugs = [k for k, m in exposure_of.items() if m.ingredients and set(m.ingredients) <= steroids and
              not (m.key in lex.exposures and lex.exposures[m.key].procedure)]
-    if not procedures or not drugs or doc is None:
+    if not procedures or not drugs:
         return
     for p in procedures:
         near = [d for d in drugs if abs(doc[d].i - doc[p].i) <= 16 and not _crosses_clause(doc, d, p)]
@@ -547,20 +566,20 @@ def _merge_procedure(exposure_of: dict[int, Mention], lex: Lexicon, doc) -> None
             del exposure_of[p]
 
 
-def _crosses_clause(doc, a: int, b: int) -> bool:
+def _crosses_clause(doc: Doc, a: int, b: int) -> bool:
     lo, hi = sorted((a, b))
     return any(t.lower_ in (";", "but", "whereas", "although") for t in doc[lo:hi])
 
 
-def _cue_kinds(cues: list, a: int, b: int) -> dict[str, list]:
-    kinds: dict[str, list] = {}
+def _cue_kinds(cues: Cues, a: int, b: int) -> dict[str, list[Span]]:
+    kinds: dict[str, list[Span]] = {}
     for kind, sp in cues:
         if sp.start >= a and sp.end <= b:
             kinds.setdefault(kind, []).append(sp)
     return kinds
 
 
-def _token_range(doc, start_char: int, end_char: int) -> tuple[int, int]:
+def _token_range(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:
     span = doc.char_span(start_char, end_char, alignment_mode="expand")
     return (span.start, span.end) if span is not None else (0, 0)
 
@@ -570,14 +589,14 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
     """Pair exposures with events clause by clause and give each pair its claim types."""
     suspects = [m for s in sentences for m in s.exposures if m.role == "suspect"]
     # one drug, one route: a later "it"/"Kenalog" without a route is the same drug as given before
-    known: dict[tuple, set] = {}
+    known: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
     for m in suspects:
         if m.key.startswith("drug:") and m.routes:
             known.setdefault(m.ingredients, set()).add(m.routes)
     for m in suspects:
-        routes = known.get(m.ingredients, set())
-        if m.key.startswith("drug:") and not m.routes and len(routes) == 1:
-            m.routes = next(iter(routes))
+        known_routes = known.get(m.ingredients, set())
+        if m.key.startswith("drug:") and not m.routes and len(known_routes) == 1:
+            m.routes = next(iter(known_routes))
             m.route_words = "(as named before)"
     counts = Counter(m.ident() for m in suspects)
     paragraph = None
@@ -589,8 +608,10 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
     previous_events: list[Mention] = []
     previous_exposures: list[Mention] = []
     for s in sentences:
-        doc = s._doc  # type: ignore[attr-defined]
-        cues = s._cues  # type: ignore[attr-defined]
+        doc = s._doc
+        if doc is None:
+            continue  # not a sentence read here
+        cues = s._cues
         events = [m for m in s.events if m.role == "suspect"]
         sentence_exposures = [m for m in s.exposures if m.role == "suspect"]
         if s.text.rstrip().endswith("?") or re.search(r"\b(asks?|examines?|examined|assess(es|ed)?|investigat\w+|"
@@ -599,7 +620,7 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             s.note = "a question or a study aim: no claim"
             events = []
         refs = _cue_kinds(cues, 0, len(doc)).get("references", [])
-        for ci, (a, b) in enumerate(s.clauses):  # type: ignore[attr-defined]
+        for ci, (a, b) in enumerate(s.clauses):
             ca, cb = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
             in_clause = lambda m, ca=ca, cb=cb: ca <= m.start < cb  # noqa: E731
             clause_events = [m for m in events if in_clause(m)]
@@ -627,7 +648,7 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             if not clause_events and ci > 0 and (re.match(r"\W*(but|and|or)?\s*(not|never)\b", folded[ca:cb])
                                                  or short_negative):
                 # "... after triamcinolone and betamethasone, but not after dexamethasone" / "..., while X has not"
-                pa, pb = s.clauses[ci - 1]  # type: ignore[attr-defined]
+                pa, pb = s.clauses[ci - 1]
                 pca = doc[pa].idx
                 earlier = [m for m in events if pca <= m.start < ca]
                 if earlier:
@@ -676,10 +697,10 @@ def _pair(sentences: list[Sentence], lex: Lexicon, text: str, folded: str,
             if advice and advice.start() < first_event and not kinds.get("existence") and not kinds.get("negation"):
                 continue
             for ev in clause_events:
-                types = _claim_types(kinds, clause_text, ca, ev, exposures, lex, s._pseudo)  # type: ignore[attr-defined]
+                types = _claim_types(kinds, clause_text, ca, ev, exposures, lex, s._pseudo)
                 if elliptic:
-                    before = {c.claim_type for c in s.claims if c.clause == ci - 1}
-                    kind = next((k for k in ("causation", "association") if k in before), "negation")
+                    said_before = {c.claim_type for c in s.claims if c.clause == ci - 1}
+                    kind = next((k for k in ("causation", "association") if k in said_before), "negation")
                     types = [(kind, ["not"], False, None, "")]
                 if not types:
                     linked = re.search(r"\b(after|following|post|from|with|during|since|complicat\w*|induced|"
@@ -729,7 +750,7 @@ _SIGN_CUES = re.compile(r"\b((an? |the )?(early |warning |first )?(sign|signs|sy
                         r"warning sign)\b")
 
 
-def _claimed_events(events: list[Mention], doc, a: int, b: int, kinds: dict) -> list[Mention]:
+def _claimed_events(events: list[Mention], doc: Doc, a: int, b: int, kinds: dict[str, list[Span]]) -> list[Mention]:
     """The events a clause makes claims about: not umbrellas of a list, not causes, not signs of another event."""
     if len(events) < 2:
         return events
@@ -785,14 +806,15 @@ def _nearest(ev: Mention, exposures: list[Mention], events: list[Mention]) -> li
     return [max(exposures, key=lambda x: x.start)]
 
 
-def _copy_at(m: Mention, ref) -> Mention:
+def _copy_at(m: Mention, ref: Span) -> Mention:
     out = Mention(**{**m.__dict__})
     out.start, out.end, out.text = ref.start_char, ref.end_char, ref.text
     return out
 
 
 def _dedupe(exposures: list[Mention]) -> list[Mention]:
-    seen, out = set(), []
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    out: list[Mention] = []
     for m in exposures:
         if m.ident() not in seen:
             seen.add(m.ident())
@@ -800,8 +822,8 @@ def _dedupe(exposures: list[Mention]) -> list[Mention]:
     return out
 
 
-def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: list[Mention], lex: Lexicon,
-                 pseudo: list[int]) -> list[tuple[str, list[str], bool, float | None, str]]:
+def _claim_types(kinds: dict[str, list[Span]], clause: str, offset: int, ev: Mention, exposures: list[Mention],
+                 lex: Lexicon, pseudo: list[int]) -> list[tuple[str, list[str], bool, float | None, str]]:
     """What a clause says of an event: [(type, cue words, hedged, window days, window words)]."""
     words = {k: [sp.text for sp in v] for k, v in kinds.items()}
     negative_word = re.search(r"\b(no|not|never|none|without|neither|nor|absence|zero)\b|n't\b", clause) is not None
@@ -811,7 +833,7 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
     causal = words.get("causation", [])
     assoc = words.get("association", [])
 
-    def modal_before(spans) -> bool:
+    def modal_before(spans: list[Span]) -> bool:
         for sp in spans:
             doc = sp.doc
             if any(t.lower_ in _MODALS for t in doc[max(sp.start - 3, 0):sp.start]):
@@ -886,7 +908,7 @@ def _claim_types(kinds: dict, clause: str, offset: int, ev: Mention, exposures: 
 _RECOVERY_ADJECTIVES = {"temporary", "transient", "short-lived", "permanent", "irreversible", "reversible"}
 
 
-def _adjective_elsewhere(cue, ev: Mention) -> bool:
+def _adjective_elsewhere(cue: Span, ev: Mention) -> bool:
     """"a temporary increase in back pain, facial flushing, ...": the adjective is about the next event only."""
     if cue.text.lower() not in _RECOVERY_ADJECTIVES:
         return False
@@ -895,7 +917,7 @@ def _adjective_elsewhere(cue, ev: Mention) -> bool:
     return bool(following) and not any(e.start_char == ev.start for e in following)
 
 
-def _describes_adjective(cue) -> bool:
+def _describes_adjective(cue: Span) -> bool:
     """"a chronic and often disabling inflammation": the adverb grades an adjective, not how often the event occurs."""
     if cue.text.lower() not in ("often", "frequently", "usually", "commonly", "typically", "sometimes", "occasionally"):
         return False
@@ -904,7 +926,7 @@ def _describes_adjective(cue) -> bool:
         "fatal", "serious", "severe", "permanent", "mild", "painful", "disabling", "debilitating", "life-threatening"))
 
 
-def _scoped_away(cue, ev: Mention) -> bool:
+def _scoped_away(cue: Span, ev: Mention) -> bool:
     """A frequency set off by commas ("itching and, in rare cases, slowed breathing") is about what follows it."""
     doc = cue.doc
     start = cue.start

@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from explorer.errors import InputError
 from explorer.ingest.layouts import map_header
@@ -145,7 +145,7 @@ def _sanitize(raw: bytes) -> bytes:
 class _Cleaner:
     """Applies the per-line rules of one file; keeps no state between chunks but the counts."""
 
-    def __init__(self, columns: list[str | None], trailing: bool, result: CleanResult, case_key: bool = False):
+    def __init__(self, columns: list[str | None], trailing: bool, result: CleanResult, case_key: bool = False) -> None:
         self.columns = columns
         self.n = len(columns)
         self.trailing = trailing
@@ -177,7 +177,7 @@ class _Cleaner:
             return "ok" if self.trailing else "other"
         return None
 
-    def accept(self, line: bytes) -> tuple[bytes | None, str | None]:
+    def accept(self, line: bytes) -> tuple[bytes, None] | tuple[None, str]:
         """The line to write for a (sanitized) line that has at least the header's field count, or why it cannot be.
 
         A line of the file's form is written as it is; a legacy line without its trailing ``$`` gets it. Any line with
@@ -208,7 +208,7 @@ class _Cleaner:
                         found.setdefault(tuple(base[:i] + [base[i] + DOLLAR + base[i + 1]] + base[i + 2:]), True)
         return [(r, joined) for r, joined in found.items() if self._valid(r)]
 
-    def repair(self, line: bytes) -> tuple[bytes | None, str | None]:
+    def repair(self, line: bytes) -> tuple[bytes, None] | tuple[None, str]:
         """Put every value of a line with one ``$`` too many in its own column, or say why that cannot be done."""
         fields = line.split(b"$")
         found = len(fields) - 1
@@ -301,7 +301,7 @@ class _Cleaner:
             line_no = first_line_no + i
             last = self.last_unterminated and i == total - 1
 
-            def truncated(problem: str, last=last) -> str:
+            def truncated(problem: str, last: bool = last) -> str:
                 return f"last line has no line terminator and {problem}: the file is truncated" if last else problem
             if not raw.strip():
                 self.res.blank += 1
@@ -315,18 +315,24 @@ class _Cleaner:
             line = _sanitize(raw)
             c = line.count(b"$")
             if c > want or self.fits(line) is not None:
-                fixed, why = self.accept(line)
-                problem = why or self.key_problem(fixed)
-                if problem is None and last and not self._valid(tuple(fixed.split(b"$")[: self.n])):
-                    # a record cut inside its last value has the right field count: codes, dates and numbers are
-                    # checked (a cut free-text value cannot be told from a whole one)
-                    problem, why = "a value is not valid in its column", True
-                if problem is None:
-                    out.append(fixed)
-                    self.res.rows += 1
-                    self.res.repaired += fixed != raw
+                accepted = self.accept(line)
+                problem: str | None
+                if accepted[1] is not None:
+                    problem, cut = accepted[1], True
                 else:
-                    self.reject(line_no, raw, truncated(problem) if why else problem)
+                    fixed = accepted[0]
+                    problem, cut = self.key_problem(fixed), False
+                    if problem is None and last and not self._valid(tuple(fixed.split(b"$")[: self.n])):
+                        # a record cut inside its last value has the right field count: codes, dates and numbers are
+                        # checked (a cut free-text value cannot be told from a whole one)
+                        problem, cut = "a value is not valid in its column", True
+                    if problem is None:
+                        out.append(fixed)
+                        self.res.rows += 1
+                        self.res.repaired += fixed != raw
+                        i += 1
+                        continue
+                self.reject(line_no, raw, truncated(problem) if cut else problem)
                 i += 1
                 continue
             # Too few fields: an embedded newline split the record; rejoin it with the lines that follow.
@@ -348,9 +354,9 @@ class _Cleaner:
             if not complete and j >= total and not final and j - i < MAX_JOIN:
                 return out, i  # the rest of the record may be in the next chunk
             if complete:
-                fixed, why = self.accept(joined)
-                if why is None and self.key_problem(fixed) is None:
-                    out.append(fixed)
+                rejoined, _ = self.accept(joined)
+                if rejoined is not None and self.key_problem(rejoined) is None:
+                    out.append(rejoined)
                     self.res.rows += 1
                     self.res.rejoined += 1
                     self.res.joined_lines += j - i
@@ -368,7 +374,7 @@ def _first_field_ok(line: bytes) -> bool:
     return line.split(b"$", 1)[0].strip().isdigit()
 
 
-def clean_table(stream: BinaryIO, out: BinaryIO, table: str, where: str) -> CleanResult:
+def clean_table(stream: IO[bytes], out: BinaryIO, table: str, where: str) -> CleanResult:
     """Read a raw FAERS table from ``stream`` and write clean lines to ``out``.
 
     Every written line is valid UTF-8, has no control characters and has exactly as many ``$``-separated fields as

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from explorer.errors import InputError
 from explorer.quarters import quarter_name
@@ -32,7 +32,7 @@ class TableFile:
     table: str  # demo, drug, ..., or "deleted"
     name: str  # shown to users: "faers_ascii_2020q3.zip:ASCII/DEMO20Q3.txt" or a path
     size: int
-    open: Callable[[], BinaryIO]
+    open: Callable[[], IO[bytes]]
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Quarter:
         return sum(f.size for f in self.files.values()) + sum(f.size for f in self.deleted)
 
 
-def _quarter_of(match: re.Match, year_group: int = 2) -> str:
+def _quarter_of(match: re.Match[str], year_group: int = 2) -> str:
     yy = int(match.group(year_group))
     return quarter_name(2000 + yy, int(match.group(year_group + 1)))
 
@@ -71,7 +71,7 @@ def _basename(name: str) -> str:
     return re.split(r"[/\\:]", name)[-1]
 
 
-def _add(quarters: dict[str, Quarter], origin: str, basename: str, tf_factory) -> bool:
+def _add(quarters: dict[str, Quarter], origin: str, basename: str, tf_factory: Callable[[str], TableFile]) -> bool:
     """Register a file under its quarter if its name is a FAERS table; return True if it was one.
 
     Raises:
@@ -89,7 +89,8 @@ def _add(quarters: dict[str, Quarter], origin: str, basename: str, tf_factory) -
         if held is None:
             q.files[table] = tf
         else:
-            held_new = bool(TABLE_FILE.fullmatch(_basename(held.name)).group(4))
+            held_match = TABLE_FILE.fullmatch(_basename(held.name))  # it matched when it was added
+            held_new = held_match is not None and bool(held_match.group(4))
             # FDA re-issued DEMO18Q1 as DEMO18Q1_new.txt: the _new file replaces the original (FORMAT.md).
             if is_new == held_new:
                 raise InputError(held.name, f"a second {table.upper()} table for {q.quarter} is at {tf.name}: "
@@ -133,7 +134,7 @@ def scan_zip(path: Path) -> list[Quarter]:
         if info.is_dir():
             continue
 
-        def factory(table, info=info):
+        def factory(table: str, info: zipfile.ZipInfo = info) -> TableFile:
             return TableFile(table, f"{path.name}:{info.filename}", info.file_size, lambda: zf.open(info))
 
         _add(quarters, str(path), member.name, factory)
@@ -168,7 +169,7 @@ def scan_folder(path: Path) -> list[Quarter]:
                 found.extend(scan_zip(full))
                 continue
 
-            def factory(table, full=full):
+            def factory(table: str, full: Path = full) -> TableFile:
                 return TableFile(table, str(full), full.stat().st_size, lambda: open(full, "rb"))
 
             _add(quarters, str(path), name, factory)

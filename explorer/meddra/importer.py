@@ -11,12 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer import __version__, query
 from explorer.meddra.ascii import Distribution, read_distribution
 from explorer.meddra.mapping import current_version
 from explorer.meddra.statements import run_step
 from explorer.store.reader import connect
+
+if TYPE_CHECKING:
+    import duckdb
 
 # file of the distribution -> the step of build.sql that inserts it
 INSERTS = ("soc", "hlgt", "hlt", "pt", "llt", "soc_hlgt", "hlgt_hlt", "hlt_pt", "mdhier", "smq_list", "smq_content")
@@ -67,7 +71,7 @@ def _imported(db_path: Path) -> dict[str, tuple[str, bool]]:
         con.close()
 
 
-def _insert(con, dist: Distribution) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, dist: Distribution) -> None:
     run_step(con, "tables")
     run_step(con, "forget_version", version=dist.version)
     run_step(con, "prune")
@@ -143,7 +147,8 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
         summary.seconds["remap"] = time.perf_counter() - step
         summary.mapping = query.run(con, "meddra_mapping_summary").to_dict(orient="records")
         summary.action = ("made current" if same_files else "replaced" if dist.version in imported else "imported")
-        summary.current = current_version(con)[0]
+        now = current_version(con)
+        summary.current = now[0] if now else None
         summary.is_current = summary.current == dist.version
     summary.seconds["total"] = time.perf_counter() - started
     return summary

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,6 +16,9 @@ from explorer import query
 from explorer.definitions import MEDDRA_IMPORT_HINT, Definitions, EventGroup, MeddraTerms
 from explorer.errors import ExplorerError
 from explorer.meddra.mapping import current_version
+
+if TYPE_CHECKING:
+    import duckdb
 
 LEVELS = ("smq", "soc", "hlgt", "hlt")
 SCOPES = ("narrow", "broad")
@@ -37,7 +41,7 @@ def missing_message(db_path: str | Path | None = None) -> str:
             f"ASCII files first: {MEDDRA_IMPORT_HINT}{where}")
 
 
-def version_label(con) -> str | None:
+def version_label(con: duckdb.DuckDBPyConnection) -> str | None:
     """The current MedDRA version for methods sections, captions and exports ('MedDRA 27.1 English'), or None.
 
     Every output whose numbers depend on MedDRA (event groups by SMQ or hierarchy, PTs mapped from reported terms,
@@ -48,7 +52,7 @@ def version_label(con) -> str | None:
     return f"MedDRA {found[0]} {found[1]}" if found else None
 
 
-def require(con, db_path: str | Path | None = None) -> str:
+def require(con: duckdb.DuckDBPyConnection, db_path: str | Path | None = None) -> str:
     """The current MedDRA version label.
 
     Raises:
@@ -60,7 +64,7 @@ def require(con, db_path: str | Path | None = None) -> str:
     return label
 
 
-def smq_pts(con, smq: str, scope: str = "narrow") -> tuple[str, tuple[str, ...], bool]:
+def smq_pts(con: duckdb.DuckDBPyConnection, smq: str, scope: str = "narrow") -> tuple[str, tuple[str, ...], bool]:
     """The PTs of an SMQ of the current version.
 
     Args:
@@ -85,7 +89,7 @@ def smq_pts(con, smq: str, scope: str = "narrow") -> tuple[str, tuple[str, ...],
     return str(row["smq_name"]), pts, bool(row["is_algorithmic"])
 
 
-def hierarchy_pts(con, level: str, name: str) -> tuple[str, ...]:
+def hierarchy_pts(con: duckdb.DuckDBPyConnection, level: str, name: str) -> tuple[str, ...]:
     """The PTs under an HLT, HLGT or SOC of the current version, in every axis (primary and secondary links).
 
     Raises:
@@ -98,7 +102,7 @@ def hierarchy_pts(con, level: str, name: str) -> tuple[str, ...]:
     return pts
 
 
-def resolve_terms(con, terms: MeddraTerms) -> tuple[tuple[str, ...], list[str]]:
+def resolve_terms(con: duckdb.DuckDBPyConnection, terms: MeddraTerms) -> tuple[tuple[str, ...], list[str]]:
     """The PTs of a set of MedDRA terms, and notes to show with them (algorithmic SMQs)."""
     pts: list[str] = []
     notes: list[str] = []
@@ -113,7 +117,7 @@ def resolve_terms(con, terms: MeddraTerms) -> tuple[tuple[str, ...], list[str]]:
     return tuple(dict.fromkeys(pts)), notes
 
 
-def event_group(con, terms: MeddraTerms, name: str | None = None, title: str | None = None,
+def event_group(con: duckdb.DuckDBPyConnection, terms: MeddraTerms, name: str | None = None, title: str | None = None,
                 pts: tuple[str, ...] = (), db_path: str | Path | None = None) -> EventGroup:
     """An event group of MedDRA terms (and optional PTs), resolved to PTs of the current version.
 
@@ -132,7 +136,8 @@ def event_group(con, terms: MeddraTerms, name: str | None = None, title: str | N
     return EventGroup(name or f"meddra:{described}", full_title, tuple(dict.fromkeys((*pts, *resolved))))
 
 
-def resolve_definitions(con, defs: Definitions, db_path: str | Path | None = None) -> Definitions:
+def resolve_definitions(con: duckdb.DuckDBPyConnection, defs: Definitions,
+                        db_path: str | Path | None = None) -> Definitions:
     """The definitions with their MedDRA-based event groups resolved against this store's current version.
 
     Groups that cannot be resolved (no MedDRA imported, an unknown term) stay unusable, with the reason.
@@ -156,34 +161,34 @@ def resolve_definitions(con, defs: Definitions, db_path: str | Path | None = Non
     return replace(defs, events=events, unresolved=unresolved)
 
 
-def names(con, level: str) -> pd.DataFrame:
+def names(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     """The SMQs, SOCs, HLGTs or HLTs of the current version (``name``, ``code``, ``is_algorithmic``)."""
     if level not in LEVELS:
         raise MeddraTermError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     return query.run(con, "meddra_names", level=level)
 
 
-def primary_soc(con, pts: list[str] | tuple[str, ...]) -> pd.DataFrame:
+def primary_soc(con: duckdb.DuckDBPyConnection, pts: list[str] | tuple[str, ...]) -> pd.DataFrame:
     """The primary SOC (and the primary path's HLGT and HLT) of PTs of the current version."""
     return query.run(con, "meddra_primary_soc", pts=[p.lower() for p in pts])
 
 
-def case_reactions(con, caseid: int | str) -> pd.DataFrame:
+def case_reactions(con: duckdb.DuckDBPyConnection, caseid: int | str) -> pd.DataFrame:
     """One case's reported terms, the PT each maps to, how, and the PT's primary SOC."""
     return query.run(con, "meddra_case_reactions", caseid=int(str(caseid).strip()))
 
 
-def unmapped(con, limit: int = 1000) -> pd.DataFrame:
+def unmapped(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
     """Reported terms of current cases that map to no current PT (``term``, ``n_cases``, ``n_rows``)."""
     return query.run(con, "meddra_unmapped", limit=int(limit))
 
 
-def mapping_summary(con) -> pd.DataFrame:
+def mapping_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """How reported terms map: ``matched_by`` (pt, llt, older_version, unmapped), ``n_terms``, ``n_rows``,
     ``n_cases`` (distinct current cases)."""
     return query.run(con, "meddra_mapping_summary")
 
 
-def versions(con) -> pd.DataFrame:
+def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The imported MedDRA versions, the current one first."""
     return query.run(con, "meddra_versions")

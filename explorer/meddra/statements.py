@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 BUILD_SQL = Path(__file__).resolve().parent.parent.parent / "queries" / "meddra" / "build.sql"
 
@@ -16,7 +20,7 @@ def steps() -> dict[str, str]:
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-def run_step(con, name: str, **params) -> None:
+def run_step(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> None:
     """Execute one step of ``build.sql`` with its values bound.
 
     Args:

@@ -72,7 +72,7 @@ _CHAR = 0.56  # average glyph width of Arial, in font sizes
 
 
 def _labels(fig: go.Figure, axis: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for trace in fig.data:
         values = getattr(trace, axis, None)
         if values is None:

@@ -7,6 +7,8 @@ figure from synthetic data says so in its title and caption.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -111,7 +113,8 @@ def crude_vs_adjusted(result: dict, cap: str, synthetic: bool,
     return _finish(fig, title, cap, synthetic)
 
 
-def onset_ecdf(days, other_days, label: str, other_label: str, cap: str, synthetic: bool, tests: dict | None = None,
+def onset_ecdf(days: Iterable[float], other_days: Iterable[float], label: str, other_label: str, cap: str,
+               synthetic: bool, tests: dict | None = None,
                title: str = "Time to onset compared") -> go.Figure:
     """Both onset distributions as empirical distribution functions in one chart, with the tests in the title."""
     fig = go.Figure()

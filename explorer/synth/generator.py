@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
+from typing import TypeVar
 
 from explorer import __version__
 from explorer.constants import SYNTHETIC_NOTICE
@@ -58,6 +59,7 @@ SENDERS = ("PFIZER", "NOVARTIS", "JANSSEN", "SANOFI", "MERCK", "ASTRAZENECA", "T
 OUTBREAK_CASES = 750
 _WORD = {w: re.compile(rf"\b{w}\b") for w in vocab.ESI_TEXT_WORDS}
 _NOT_EXPOSED = {"esi": False, "esi_strict_route": False, "esi_any_role": False}
+T = TypeVar("T")
 
 
 def reports_per_quarter(quarter: str, scale: float) -> int:
@@ -139,7 +141,7 @@ def _formatter(table: TableLayout, fields: tuple[str, ...]) -> Callable[..., str
 class _Zipf:
     """Draw ranks 0..n-1 with probability proportional to 1 / (rank + 1) ** s."""
 
-    def __init__(self, n: int, s: float):
+    def __init__(self, n: int, s: float) -> None:
         self.cum = list(accumulate(1 / (k + 1) ** s for k in range(n)))
 
     def draw(self, rng: random.Random) -> int:
@@ -177,12 +179,12 @@ def _fmt_date(d: date, precision: str) -> str:
 
 
 @cache
-def _distribution(weighted: tuple) -> tuple[tuple, list[float]]:
+def _distribution(weighted: tuple[tuple[T, float], ...]) -> tuple[tuple[T, ...], list[float]]:
     items, weights = zip(*weighted, strict=True)
     return items, list(accumulate(weights))
 
 
-def _pick(rng: random.Random, weighted: tuple):
+def _pick(rng: random.Random, weighted: tuple[tuple[T, float], ...]) -> T:
     """Draw one item of ((item, weight), ...)."""
     items, cum = _distribution(weighted)
     return items[bisect(cum, rng.random() * cum[-1])]
@@ -191,7 +193,7 @@ def _pick(rng: random.Random, weighted: tuple):
 class Generator:
     """Generates quarters in order; holds the follow-ups and deletions scheduled for later quarters."""
 
-    def __init__(self, quarters: list[str], scale: float, seed: int):
+    def __init__(self, quarters: list[str], scale: float, seed: int) -> None:
         self.quarters = quarters
         self.index = {q: i for i, q in enumerate(quarters)}
         self.scale = scale
@@ -269,7 +271,8 @@ class Generator:
             return "epidural "
         return route
 
-    def _background_drug(self, rng, role, layout, year, faers_coded: bool) -> Drug:
+    def _background_drug(self, rng: random.Random, role: str, layout: QuarterLayout, year: int,
+                         faers_coded: bool) -> Drug:
         if rng.random() < 0.01:
             verbatim = rng.choice(("UNKNOWN DRUG", "BLOOD PRESSURE PILL", "OTHER MEDICATIONS", "VITAMINS NOS"))
             return Drug(None, role, "", verbatim, "", "UNK")
@@ -283,8 +286,8 @@ class Generator:
         drug.route_text = self._route_text(rng, route, layout, year)
         return drug
 
-    def _esi_drug(self, rng, layout, year, faers_coded: bool, ingredient: str | None = None,
-                  role: str | None = None) -> Drug:
+    def _esi_drug(self, rng: random.Random, layout: QuarterLayout, year: int, faers_coded: bool,
+                  ingredient: str | None = None, role: str | None = None) -> Drug:
         if ingredient is None:
             ingredient = _pick(rng, tuple((k, v[2]) for k, v in vocab.ESI_STEROIDS.items()))
         prod_ai, brands, _ = vocab.ESI_STEROIDS[ingredient]
@@ -301,7 +304,7 @@ class Generator:
         drug.indication = rng.choice(vocab.ESI_INDICATIONS)
         return drug
 
-    def _demo(self, rng) -> dict[str, str]:
+    def _demo(self, rng: random.Random) -> dict[str, str]:
         demo: dict[str, str] = {}
         demo["sex"] = _pick(rng, (("F", 58), ("M", 36), ("", 4), ("UNK", 2)))
         if rng.random() < 0.86:
@@ -325,11 +328,11 @@ class Generator:
         demo["e_sub"] = "Y"
         return demo
 
-    def _reactions(self, rng) -> list[str]:
+    def _reactions(self, rng: random.Random) -> list[str]:
         n = 1 + min(12, int(rng.expovariate(1 / 2.0)))
         return list(dict.fromkeys(self.pts[self.pt_zipf.draw(rng)] for _ in range(n)))
 
-    def _outcomes(self, rng, serious_bias: float = 0.0) -> list[str]:
+    def _outcomes(self, rng: random.Random, serious_bias: float = 0.0) -> list[str]:
         if rng.random() < 0.38 - serious_bias:
             return []
         out = [_pick(rng, (("OT", 45), ("HO", 35), ("DE", 6), ("LT", 4), ("DS", 4), ("RI", 5), ("CA", 1)))]
@@ -337,7 +340,7 @@ class Generator:
             out.append(_pick(rng, (("OT", 40), ("HO", 40), ("DS", 10), ("LT", 10))))
         return list(dict.fromkeys(out))
 
-    def _therapy_dates(self, rng, d: Drug, event: date, onset_days: int | None) -> None:
+    def _therapy_dates(self, rng: random.Random, d: Drug, event: date, onset_days: int | None) -> None:
         if onset_days is None:
             if rng.random() < 0.5:
                 return
@@ -349,7 +352,7 @@ class Generator:
         if rng.random() < 0.6 and precision:
             d.end = _fmt_date(start + timedelta(days=0 if onset_days is not None else rng.randrange(0, 365)), "day")
 
-    def new_case(self, rng, quarter: str, layout: QuarterLayout, kind: str) -> Case:
+    def new_case(self, rng: random.Random, quarter: str, layout: QuarterLayout, kind: str) -> Case:
         """Create a case first received in ``quarter`` (kind: background, esi or outbreak)."""
         year = parse_quarter(quarter)[0]
         received = _date_in_quarter(rng, quarter)
@@ -363,7 +366,7 @@ class Generator:
         onset: int | None = None
         serious_bias = 0.0
         if kind == "background":
-            roles = (("SS", 20), ("C", 72), ("I", 3))
+            roles: tuple[tuple[str, float], ...] = (("SS", 20), ("C", 72), ("I", 3))
             if parse_quarter(quarter) >= (2024, 4):
                 roles += (("DN", 0.5),)  # "drug not administered", a role FDA added in 2024Q4
             for k in range(n_drugs):
@@ -373,8 +376,8 @@ class Generator:
                 reactions.append(rng.choice(self.profile(drugs[0].ingredient)))
         else:
             ingredient = "methylprednisolone" if kind == "outbreak" else None
-            role = "PS" if kind == "outbreak" else None
-            esi = self._esi_drug(rng, layout, year, coded, ingredient, role)
+            esi_role = "PS" if kind == "outbreak" else None
+            esi = self._esi_drug(rng, layout, year, coded, ingredient, esi_role)
             if kind == "outbreak":
                 esi.route, esi.dose_vbm = "Epidural", "80 MG, SINGLE"
                 esi.route_text = self._route_text(rng, "Epidural", layout, year)
@@ -409,7 +412,7 @@ class Generator:
             if rng.random() < 0.2 else []
         return Case(caseid, received, demo, drugs, list(dict.fromkeys(reactions)), outcomes, sources)
 
-    def second_source(self, rng, case: Case, quarter: str) -> Case:
+    def second_source(self, rng: random.Random, case: Case, quarter: str) -> Case:
         """The same event reported again by another source, as a new case received up to a month later."""
         caseid = self.next_second_source
         self.next_second_source += 1
@@ -420,7 +423,7 @@ class Generator:
         received = min(case.received + timedelta(days=rng.randrange(1, 31)), _quarter_end(quarter))
         return Case(caseid, received, demo, list(case.drugs), list(case.reactions), list(case.outcomes))
 
-    def follow_up(self, rng, case: Case, layout: QuarterLayout, year: int) -> Case:
+    def follow_up(self, rng: random.Random, case: Case, layout: QuarterLayout, year: int) -> Case:
         """The case as a follow-up report changes it: reactions added or recoded, drugs added."""
         reactions = list(case.reactions)
         drugs = list(case.drugs)
@@ -504,7 +507,7 @@ class Generator:
         files = {t: open(workdir / f"{t}.txt", "w", encoding="utf-8", newline="") for t in TABLES}  # noqa: SIM115
         n_reports = 0
 
-        def flush(force: bool = False):
+        def flush(force: bool = False) -> None:
             for t in TABLES:
                 if lines[t] and (force or len(lines[t]) > 50_000):
                     files[t].write("\n".join(lines[t]) + "\n")
@@ -573,9 +576,9 @@ class Generator:
         self.truth.reports += n_reports
         return {t: workdir / f"{t}.txt" for t in TABLES}, self.deletions.pop(quarter, []), n_reports, quirks
 
-    def _quirks(self, rng, lines: dict[str, list[str]], layout: QuarterLayout) -> dict[str, int]:
+    def _quirks(self, rng: random.Random, lines: dict[str, list[str]], layout: QuarterLayout) -> dict[str, int]:
         """Put FDA's rare byte-level quirks into the last batch of lines (rates as in real files, at least one)."""
-        quirks = Counter()
+        quirks: Counter[str] = Counter()
         if lines["drug"]:
             i = rng.randrange(len(lines["drug"]))
             parts = lines["drug"][i].split("$")
@@ -609,19 +612,20 @@ class _Truth:
     deleted: int = 0
     follow_ups: int = 0
     second_source: int = 0
-    duplicate_pairs: list = field(default_factory=list)  # (second source's caseid, first case's caseid)
+    # (second source's caseid, first case's caseid)
+    duplicate_pairs: list[tuple[int, int]] = field(default_factory=list)
     current: int = 0
-    by_year: Counter = field(default_factory=Counter)
-    exposed: Counter = field(default_factory=Counter)
-    event: Counter = field(default_factory=Counter)
-    both: Counter = field(default_factory=Counter)
+    by_year: Counter[int] = field(default_factory=Counter)
+    exposed: Counter[str] = field(default_factory=Counter)
+    event: Counter[str] = field(default_factory=Counter)
+    both: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add_current(self, case: Case) -> None:
         self.current += 1
         self.by_year[case.received.year] += 1
         exposures = {e for d in case.drugs if d.ingredient in vocab.ESI_INGREDIENTS
                      for e, hit in d.exposure().items() if hit}
-        events = set()
+        events: set[str] = set()
         for p in case.reactions:
             events.update(_EVENT_KEYS.get(p.lower(), ()))
         for e in exposures:
@@ -660,7 +664,9 @@ def _write_zip(path: Path, layout: QuarterLayout, files: dict[str, Path], delete
             tl = layout.tables[t]
             info = zipfile.ZipInfo(f"{layout.folder}/{tl.file_name}", ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info._compresslevel = level  # zipfile ignores the archive's level for members opened with a ZipInfo
+            # zipfile ignores the archive's level for members opened with a ZipInfo; typeshed does not list this
+            # private attribute (Python 3.13 names it compress_level)
+            info._compresslevel = level  # type: ignore[attr-defined]
             eol = b"\r\n" if tl.crlf else b"\n"
             header = tl.header + ("$" if tl.trailing and layout.era == "faers" else "")
             with zf.open(info, "w") as out, open(files[t], "rb") as src:
