@@ -132,7 +132,7 @@ def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_
 
 
 def _measures(m: dict, i: int) -> dict:
-    out = {}
+    out: dict[str, object] = {}
     for key, values in m.items():
         v = values[i]
         if isinstance(v, (np.bool_, bool)):
@@ -566,8 +566,11 @@ def onset_comparison(store: Store, selection: Selection, against: str) -> dict:
     days = store.run("onset_days", selection)
     name = "onset_days_other_events" if against == "other-events" else "onset_days_comparator"
     other = store.run(name, selection)
-    other_label = (f"{selection.exposure.title}, other events" if against == "other-events"
-                   else f"{selection.comparator.title}, {selection.event.title}")
+    if against == "other-events":
+        other_label = f"{selection.exposure.title}, other events"
+    else:
+        assert selection.comparator is not None  # checked above
+        other_label = f"{selection.comparator.title}, {selection.event.title}"
     return {"days": days, "other_days": other, "label": f"{selection.exposure.title}, {selection.event.title}",
             "other_label": other_label, "against": against,
             **onset.compare(days["onset_days"].tolist(), other["onset_days"].tolist())}

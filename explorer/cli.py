@@ -323,7 +323,7 @@ def cmd_signals(args) -> int:
             if change is not None and args.format == "json":
                 payload["unmasking"] = change.to_dict(orient="records")
             _emit(args, store, payload)
-            if change is not None and args.format != "json":
+            if change is not None and exclude is not None and args.format != "json":
                 print(f"\nUnmasking: reference group without the cases of {exclude.label} (change: ratio "
                       "without/with for PRR, ROR, EBGM, EB05; difference for counts, expected and IC)")
                 print(_table(change) if args.format == "table" else change.to_csv(index=False))

@@ -71,16 +71,20 @@ def load(path: str | Path) -> SavedCheck:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ExplorerError(f"{path}: does not parse as TOML ({e})") from None
     try:
-        exposures = [Exposure(**{k: tuple(v) if isinstance(v, list) else v for k, v in e.items()})
-                     for e in spec.get("exposure", [])] or None
+        exposures = [Exposure(**_tuples(e)) for e in spec.get("exposure", [])] or None
         events = [EventGroup(e["name"], e["title"], tuple(e["pts"])) for e in spec.get("event", [])] or None
         known = {fl.name for fl in fields(Filters)}
-        filters = Filters(**{k: (date.fromisoformat(v) if k.endswith(("_from", "_to")) else
-                                 tuple(v) if isinstance(v, list) else v)
-                             for k, v in spec.get("filters", {}).items() if k in known})
+        given: dict[str, Any] = {k: date.fromisoformat(v) if k.endswith(("_from", "_to")) else v
+                                 for k, v in spec.get("filters", {}).items() if k in known}
+        filters = Filters(**_tuples(given))
         text = spec["text"]
         if not isinstance(text, str):
             raise TypeError("text is not a string")
     except (KeyError, TypeError, ValueError) as e:
         raise ExplorerError(f"{path}: not a claim-check definition ({e})") from None
     return SavedCheck(text, exposures, events, filters, str(spec.get("quarters", "")))
+
+
+def _tuples(values: dict[str, Any]) -> dict[str, Any]:
+    """TOML's lists as the tuples the frozen definitions hold."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}

@@ -33,8 +33,9 @@ def run_select(db_path: str | Path, sql: str, limit: int = 1000, seconds: float 
     Raises:
         SqlRefused: not exactly one SELECT statement, a SQL error, or the time limit reached.
     """
-    config = {"autoload_known_extensions": False, "autoinstall_known_extensions": False,
-              "memory_limit": memory_limit, "threads": 1}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+        "memory_limit": memory_limit, "threads": 1}
     con = duckdb.connect(":memory:", config=config)
     try:
         query.execute(con, "sandbox_attach", path=str(db_path))

@@ -189,7 +189,8 @@ def _digest(value) -> str:
 
 def _variable(con: duckdb.DuckDBPyConnection, name: str) -> object:
     """The value of a session variable of the bind (None when the connection has not set it)."""
-    return con.execute(bind_statements()["read_variable"], {"name": f"f_{name}"}).fetchone()[0]
+    row = con.execute(bind_statements()["read_variable"], {"name": f"f_{name}"}).fetchone()
+    return row[0] if row else None
 
 
 def _active_filters(values: dict) -> list[str]:

@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -195,9 +195,9 @@ def _existing_loads(db_path: Path) -> tuple[dict[str, str], int | None]:
     except duckdb.Error as e:
         raise InputError(db_path, f"not a readable DuckDB database ({e})") from None
     try:
-        has_log = con.execute(
+        has_log = (con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'load_log'"
-        ).fetchone()[0]
+        ).fetchone() or (0,))[0]
         if not has_log:
             raise InputError(db_path, "exists but is not an explorer database (no load_log table)")
         loads = dict(con.execute("SELECT DISTINCT quarter, source_sha256 FROM load_log").fetchall())
@@ -372,7 +372,7 @@ def connect_for_build(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: Progress | None = None,
+def load(sources: Sequence[str | Path], db_path: str | Path = DEFAULT_DB, progress: Progress | None = None,
          rebuild: bool = False) -> LoadSummary:
     """Load FAERS quarters into the database at ``db_path``.
 
@@ -396,7 +396,7 @@ def load(sources: list[str | Path], db_path: str | Path = DEFAULT_DB, progress: 
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     db_path = Path(db_path)
-    quarters = discover(sources)
+    quarters = discover(list(sources))
     if not quarters and not db_path.exists():
         raise InputError(db_path, "no database here to rebuild; load quarters into it first")
     try:
