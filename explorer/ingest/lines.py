@@ -12,12 +12,17 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import IO, BinaryIO
 
 from explorer.errors import InputError
 from explorer.ingest.layouts import map_header
+
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
+"""What reading a damaged zip member or file raises: CRC and truncation errors, bad deflate data, OS errors."""
 
 CHUNK = 32 << 20
 MAX_JOIN = 20
@@ -400,7 +405,7 @@ def clean_table(stream: IO[bytes], out: BinaryIO, table: str, where: str) -> Cle
         nonlocal nbytes
         try:
             block = stream.read(CHUNK)
-        except Exception as e:  # zlib, CRC and BadZipFile errors of a damaged zip member, OS errors
+        except READ_ERRORS as e:
             raise InputError(where, f"cannot read the file ({type(e).__name__}: {e})") from None
         digest.update(block)
         nbytes += len(block)

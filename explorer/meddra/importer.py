@@ -65,8 +65,7 @@ def _imported(db_path: Path) -> dict[str, tuple[str, bool]]:
     try:
         if current_version(con) is None:
             return {}
-        return {v: (sha, cur) for v, sha, cur in
-                con.execute("SELECT version, sha256, is_current FROM meddra_versions").fetchall()}
+        return {v: (sha, cur) for v, sha, cur in query.rows(con, "meddra_imported_versions")}
     finally:
         con.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from explorer import query
 from explorer.meddra.statements import run_step
 
 if TYPE_CHECKING:
@@ -16,15 +17,10 @@ if TYPE_CHECKING:
 
 def current_version(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """The current MedDRA version and its language, or None when the store holds no MedDRA."""
-    try:
-        has = con.execute("SELECT count(*) FROM information_schema.tables "
-                          "WHERE table_name = 'meddra_versions' AND table_schema = 'main'").fetchone()
-        if not has or not has[0]:
-            return None
-        row = con.execute("SELECT version, language FROM meddra_versions WHERE is_current").fetchone()
-    except Exception:  # noqa: BLE001 - a connection that is not a store
+    if not query.rows(con, "meddra_present")[0][0]:
         return None
-    return (row[0], row[1]) if row else None
+    rows = query.rows(con, "meddra_current_version")
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def register_term_map(con: duckdb.DuckDBPyConnection) -> None:

@@ -34,7 +34,7 @@ from explorer import __version__
 from explorer.constants import DEFAULT_DB
 from explorer.errors import DatabaseLockedError, InputError, StoreWriteError
 from explorer.ingest.layouts import TABLES
-from explorer.ingest.lines import JOINABLE, MAX_CASEID, CleanResult, Reject, clean_table, decode_line
+from explorer.ingest.lines import JOINABLE, MAX_CASEID, READ_ERRORS, CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
 from explorer.store.build import rebuild_core
 from explorer.store.reader import model_version
@@ -295,7 +295,7 @@ def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
     with tf.open() as fh:
         try:
             data = fh.read()
-        except Exception as e:
+        except READ_ERRORS as e:
             raise InputError(tf.name, f"cannot read the file ({type(e).__name__}: {e})") from None
     ids: list[str] = []
     rejects: list[Reject] = []
