@@ -137,7 +137,7 @@ def cmd_download(args) -> int:
         quarters = [q for spec in args.quarters for q in expand(spec)]
     except ValueError as e:
         raise ExplorerError(str(e)) from None
-    download(quarters, args.dest, base_url=args.base_url, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    download(quarters, args.dest, base_url=args.base_url, progress=_progress(args))
     return 0
 
 
@@ -149,8 +149,7 @@ def cmd_synth(args) -> int:
         quarters = expand(args.quarters)
     except ValueError as e:
         raise ExplorerError(str(e)) from None
-    truth = generate(args.out_dir, quarters, scale=args.scale, seed=args.seed,
-                     progress=lambda m: print(m, file=sys.stderr, flush=True))
+    truth = generate(args.out_dir, quarters, scale=args.scale, seed=args.seed, progress=_progress(args))
     print(f"{SYNTHETIC_BANNER}\nwrote {len(quarters)} quarter zip(s) and truth.json to {args.out_dir}: "
           f"{truth['reports_written']:,} reports, {truth['current_cases']:,} current cases")
     return 0
@@ -430,7 +429,7 @@ def cmd_check(args) -> int:
         report = claims.check(store, text, exposures, events, filters, lexicon=lexicon)
         if args.pack:
             try:
-                written = evidence.write_pack(report, args.pack)
+                written = evidence.write_pack(report, args.pack, _progress(args))
             except OSError as e:
                 raise ExplorerError(f"--pack {args.pack}: cannot write the evidence pack ({e.strerror})") from None
             print(f"evidence pack: {len(written)} files in {args.pack}", file=sys.stderr)
@@ -766,6 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target folder (default: %(default)s)")
     p.add_argument("--base-url", default=None, type=options.text,
                    help="mirror to fetch from (default: FDA's FAERS download site)")
+    _quiet_option(p)
     p.set_defaults(func=cmd_download)
 
     p = sub.add_parser("synth", help="write synthetic FAERS-format quarters with known answers",
@@ -776,6 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=options.positive_float, default=1.0,
                    help="1 = real FAERS volumes (default: %(default)s)")
     p.add_argument("--seed", type=options.non_negative_int, default=1, help="random seed (default: %(default)s)")
+    _quiet_option(p)
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("query", help="count, break down and list the cases of a selection",
@@ -849,6 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "definition) into this folder")
     p.add_argument("--from", dest="from_file", help="re-run a saved query definition (query.toml of a pack)")
     p.add_argument("--lexicon", help="the claim lexicon file (default: queries/claims/lexicon.toml)")
+    _quiet_option(p)
     p.set_defaults(func=cmd_check)
 
     _add_meddra_parser(sub)

@@ -50,3 +50,19 @@ def test_a_pipe_gets_plain_lines_and_a_terminal_a_bar():
         step.advance(10)
     shown = tty.getvalue()
     assert "loading" in shown and "10/10" in shown and "files" in shown
+
+
+def test_the_cli_reports_long_work_in_a_log_and_nothing_when_quiet(tmp_path):
+    import subprocess
+    import sys
+
+    def synth(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "explorer", "synth", str(tmp_path / "q"), "--quarters",
+                               "2020q1", "--scale", "0.0005", *extra], capture_output=True, text=True, timeout=300)
+
+    shown = synth()
+    assert shown.returncode == 0, shown.stderr
+    assert "writing 1 synthetic quarter(s) (1 quarters) ..." in shown.stderr
+    assert "writing 1 synthetic quarter(s): done (1 quarters, " in shown.stderr
+    quiet = synth("--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from explorer.errors import DownloadError
 from explorer.ingest.sources import sha256_file
+from explorer.progress import Reporter, reporter
 from explorer.quarters import zip_name
 
 FDA_BASE_URL = "https://fis.fda.gov/content/Exports/"
@@ -72,7 +73,7 @@ def download(
     quarters: list[str],
     dest: str | Path = "data/raw",
     base_url: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Reporter | Callable[[str], None] | None = None,
     timeout: float = 60.0,
 ) -> list[Path]:
     """Download the zips of the given quarters into ``dest``.
@@ -84,7 +85,7 @@ def download(
         quarters: quarter names, e.g. ``["2024q1"]``.
         dest: target folder.
         base_url: where the zips are; defaults to FDA's site (or the FAERS_BASE_URL environment variable).
-        progress: called with one line per quarter.
+        progress: a reporter (a step over the quarters), or a callable given one line per quarter.
         timeout: seconds to wait for the server.
 
     Returns:
@@ -93,46 +94,52 @@ def download(
     Raises:
         DownloadError: a quarter could not be fetched or failed its checks.
     """
-    say = progress or (lambda _m: None)
+    say = reporter(progress)
     base = base_url or os.environ.get("FAERS_BASE_URL") or FDA_BASE_URL
     if not base.endswith("/"):
         base += "/"
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for quarter in quarters:
-        name = zip_name(quarter)
-        target = dest / name
-        if target.exists():
-            verify_zip(target)
-            say(f"{quarter}: {target} already there, checked")
-            paths.append(target)
-            continue
-        part = target.with_name(target.name + ".part")
-        last_error: Exception | None = None
-        # FDA's names mostly use a lower-case q; some quarters were published with an upper-case Q.
-        for candidate in (name, name.replace(quarter[4:], quarter[4:].upper())):
-            try:
-                _fetch(base + candidate, part, timeout)
+    paths: list[Path] = []
+    with say.step(f"downloading {len(quarters)} quarter(s)", total=len(quarters), unit="quarters") as step:
+        for quarter in quarters:
+            paths.append(_one(quarter, base, dest, timeout, say))
+            step.advance()
+    return paths
+
+
+def _one(quarter: str, base: str, dest: Path, timeout: float, say: Reporter) -> Path:
+    """Download one quarter's zip into ``dest`` (resuming a .part), check it, and return its path."""
+    name = zip_name(quarter)
+    target = dest / name
+    if target.exists():
+        verify_zip(target)
+        say(f"{quarter}: {target} already there, checked")
+        return target
+    part = target.with_name(target.name + ".part")
+    last_error: Exception | None = None
+    # FDA's names mostly use a lower-case q; some quarters were published with an upper-case Q.
+    for candidate in (name, name.replace(quarter[4:], quarter[4:].upper())):
+        try:
+            _fetch(base + candidate, part, timeout)
+            last_error = None
+            break
+        except urllib.error.HTTPError as e:
+            last_error = e
+            if e.code == 416 and part.exists():  # the .part is already whole
                 last_error = None
                 break
-            except urllib.error.HTTPError as e:
-                last_error = e
-                if e.code == 416 and part.exists():  # the .part is already whole
-                    last_error = None
-                    break
-                if e.code != 404:
-                    break
-            except (urllib.error.URLError, OSError, TimeoutError) as e:
-                raise DownloadError(f"{quarter}: download from {base} interrupted ({e}); run again to resume") from None
-        if last_error is not None:
-            raise DownloadError(f"{quarter}: {base}{name}: {last_error}")
-        try:
-            verify_zip(part, name)
-        except DownloadError:
-            part.unlink()
-            raise
-        os.replace(part, target)
-        say(f"{quarter}: downloaded {target} ({target.stat().st_size / 1e6:.1f} MB), checked")
-        paths.append(target)
-    return paths
+            if e.code != 404:
+                break
+        except (urllib.error.URLError, OSError, TimeoutError) as e:
+            raise DownloadError(f"{quarter}: download from {base} interrupted ({e}); run again to resume") from None
+    if last_error is not None:
+        raise DownloadError(f"{quarter}: {base}{name}: {last_error}")
+    try:
+        verify_zip(part, name)
+    except DownloadError:
+        part.unlink()
+        raise
+    os.replace(part, target)
+    say(f"{quarter}: downloaded {target} ({target.stat().st_size / 1e6:.1f} MB), checked")
+    return target

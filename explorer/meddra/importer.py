@@ -17,6 +17,7 @@ from explorer import __version__, query
 from explorer.meddra.ascii import Distribution, read_distribution
 from explorer.meddra.mapping import current_version
 from explorer.meddra.statements import run_step
+from explorer.progress import Reporter, reporter
 from explorer.store.reader import connect
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 # file of the distribution -> the step of build.sql that inserts it
 INSERTS = ("soc", "hlgt", "hlt", "pt", "llt", "soc_hlgt", "hlgt_hlt", "hlt_pt", "mdhier", "smq_list", "smq_content")
 
-Progress = Callable[[str], None]
+Progress = Reporter | Callable[[str], None]
 
 
 @dataclass
@@ -112,11 +113,11 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
     from explorer.store.build import remap_reactions
     from explorer.store.loader import building
 
-    say = progress or (lambda _msg: None)
+    say = reporter(progress)
     started = time.perf_counter()
     db_path = Path(db_path)
-    say(f"reading the MedDRA distribution in {folder} ...")
-    dist = read_distribution(folder)
+    with say.step(f"reading the MedDRA distribution in {folder}"):
+        dist = read_distribution(folder)
     summary = ImportSummary(db_path, dist.version, dist.language, str(dist.folder),
                             counts={k: dist.count(f) for k, f in (("llt", "llt"), ("pt", "pt"), ("hlt", "hlt"),
                                                                     ("hlgt", "hlgt"), ("soc", "soc"),
@@ -135,14 +136,14 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
     with building(db_path) as con:
         step = time.perf_counter()
         if not same_files:
-            say(f"importing MedDRA {dist.version} ({dist.language}): {dist.count('llt'):,} LLTs, "
-                f"{dist.count('pt'):,} PTs, {dist.count('smq_list'):,} SMQs ...")
-            _insert(con, dist)
+            with say.step(f"importing MedDRA {dist.version} ({dist.language}): {dist.count('llt'):,} LLTs, "
+                          f"{dist.count('pt'):,} PTs, {dist.count('smq_list'):,} SMQs"):
+                _insert(con, dist)
         run_step(con, "make_current", version=dist.version if becomes_current else current)
         summary.seconds["import"] = time.perf_counter() - step
         step = time.perf_counter()
-        say("mapping every reported term to the current version's PTs and rebuilding what depends on them ...")
-        remap_reactions(con)
+        with say.step("mapping every reported term to the current version's PTs and rebuilding what depends on them"):
+            remap_reactions(con)
         summary.seconds["remap"] = time.perf_counter() - step
         summary.mapping = query.run(con, "meddra_mapping_summary").to_dict(orient="records")
         summary.action = ("made current" if same_files else "replaced" if dist.version in imported else "imported")

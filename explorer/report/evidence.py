@@ -17,11 +17,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from explorer import __version__, query_toml
+from explorer.progress import Reporter, reporter
 from explorer.report import charts, export
 
 VERDICT_WORDS = {"supported": "Supported", "not_found": "Not found", "contradicted": "Contradicted",
@@ -301,8 +303,16 @@ def to_html(report: dict, with_charts: bool = True) -> str:
 """
 
 
-def write_pack(report: dict, folder: str | Path) -> list[Path]:
-    """Write the evidence pack into a folder; return the files written."""
+def write_pack(report: dict, folder: str | Path,
+               progress: Reporter | Callable[[str], None] | None = None) -> list[Path]:
+    """Write the evidence pack into a folder; return the files written.
+
+    Args:
+        report: a claim-check report (see :func:`explorer.claims.check`).
+        folder: where to write it (created if missing).
+        progress: a reporter (a step over the charts' files, then the PDF), or a callable given lines.
+    """
+    say = reporter(progress)
     out = Path(folder)
     for sub in ("charts", "tables", "appendix"):
         (out / sub).mkdir(parents=True, exist_ok=True)
@@ -311,11 +321,14 @@ def write_pack(report: dict, folder: str | Path) -> list[Path]:
     page = out / "evidence.html"
     page.write_text(to_html(report), encoding="utf-8")
     written.append(page)
-    for name, _, fig in _charts(report):
-        for fmt in ("png", "svg", "pdf"):
-            path = out / "charts" / f"{_stem(name)}.{fmt}"
-            path.write_bytes(export.figure_bytes(fig, fmt))
-            written.append(path)
+    figures = _charts(report)
+    with say.step("drawing the charts (PNG, SVG, PDF)", total=3 * len(figures), unit="files") as step:
+        for name, _, fig in figures:
+            for fmt in ("png", "svg", "pdf"):
+                path = out / "charts" / f"{_stem(name)}.{fmt}"
+                path.write_bytes(export.figure_bytes(fig, fmt))
+                written.append(path)
+                step.advance()
     cap = charts.caption(d["notice"], d["quarters"], "claim check findings", synthetic=d["synthetic"])
     tables = {out / "tables" / "findings.csv": findings_table(report),
               out / "appendix" / "files.csv": pd.DataFrame(d["files"]),
@@ -330,7 +343,8 @@ def write_pack(report: dict, folder: str | Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
     pdf = out / "evidence.pdf"
-    print_pdf(page, pdf)
+    with say.step("printing evidence.pdf"):
+        print_pdf(page, pdf)
     written.append(pdf)
     return written
 

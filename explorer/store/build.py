@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -240,23 +242,34 @@ def _score_pairs(con, chunk: int = 500_000, timings: dict | None = None, stratif
                        scoring_s=time.perf_counter() - t_strat_fit)
 
 
-def rebuild_core(con) -> None:
+def build_steps() -> int:
+    """How many steps :func:`rebuild_core` reports (for a progress bar)."""
+    return len(_core_statements()) + 3
+
+
+def rebuild_core(con: duckdb.DuckDBPyConnection, advance: Callable[[float], None] | None = None) -> None:
     """Rebuild every table of the deduplicated model and the ``meta`` rows that describe the data.
 
     Args:
         con: a read-write DuckDB connection holding the raw tables.
+        advance: called with 1 after each of the :func:`build_steps` steps.
     """
     from explorer.meddra.mapping import record_term_map, register_term_map
 
+    done = advance or (lambda _units: None)
     run_store_step(con, "drug_name_counts")
     run_store_step(con, "drug_routes")
     _register_vocab(con)
     register_term_map(con)
+    done(1)
     for statement in _core_statements():
         con.execute(statement)
+        done(1)
     record_term_map(con)
     _score_pairs(con)
+    done(1)
     write_meta(con)
+    done(1)
 
 
 def write_meta(con) -> None:

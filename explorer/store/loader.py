@@ -36,12 +36,13 @@ from explorer.errors import DatabaseLockedError, InputError, StoreWriteError
 from explorer.ingest.layouts import TABLES
 from explorer.ingest.lines import JOINABLE, MAX_CASEID, READ_ERRORS, CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
-from explorer.store.build import rebuild_core
+from explorer.progress import Reporter, reporter
+from explorer.store.build import build_steps, rebuild_core
 from explorer.store.reader import model_version
 from explorer.store.schema import MODEL_VERSION, create_schema
-from explorer.store.update import update_core
+from explorer.store.update import UPDATE_PHASES, update_core
 
-Progress = Callable[[str], None]
+Progress = Reporter | Callable[[str], None]
 
 PATH_INCREMENTAL = "incremental"
 PATH_FULL = "full rebuild"
@@ -393,7 +394,7 @@ def load(sources: Sequence[str | Path], db_path: str | Path = DEFAULT_DB, progre
         InputError: a source is missing or malformed (the database is unchanged).
         DatabaseLockedError: another process holds the database for writing.
     """
-    say = progress or (lambda _msg: None)
+    say = reporter(progress)
     started = time.perf_counter()
     db_path = Path(db_path)
     quarters = discover(list(sources))
@@ -454,7 +455,7 @@ def _choose_path(db_path: Path, existing: dict[str, str], built_with: int | None
     return PATH_INCREMENTAL, f"{', '.join(q.quarter for q in todo)} newer than every loaded quarter (newest {newest})"
 
 
-def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary, say: Progress,
+def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary, say: Reporter,
            phase: list[str]) -> None:
     """Copy the live database to ``build``, load ``todo`` into it, rebuild the model, and swap it in.
 
@@ -463,7 +464,8 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
     clock = time.perf_counter()
     if db_path.exists():
         phase[0] = "copying the database"
-        shutil.copyfile(db_path, build)
+        with say.step(f"copying {db_path.name} ({db_path.stat().st_size / 1e9:.1f} GB) to a build file"):
+            shutil.copyfile(db_path, build)
     summary.timings["copy_s"] = time.perf_counter() - clock
     phase[0] = "opening the new database"
     con = connect_for_build(build)
@@ -477,30 +479,35 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
             for q in todo:
                 _remove_quarter(con, q.quarter)
             phase[0] = "loading the tables"
-            for q, tf, cleaned in _cleaned_files(todo, workdir):
-                stats = _load_deleted(con, q, tf) if cleaned is None else _insert_table(con, q, tf, cleaned)
-                summary.files.append(stats)
-                done += tf.size
-                say(
-                    f"[{index[q.quarter]}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} "
-                    f"rows {stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
-                    f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
-                )
+            with say.step(f"loading {len(todo)} quarter(s)", total=round(total / 1e6, 1), unit="MB") as step:
+                for q, tf, cleaned in _cleaned_files(todo, workdir):
+                    stats = _load_deleted(con, q, tf) if cleaned is None else _insert_table(con, q, tf, cleaned)
+                    summary.files.append(stats)
+                    done += tf.size
+                    step.advance(tf.size / 1e6)
+                    say(
+                        f"[{index[q.quarter]}/{len(todo)}] {q.quarter} {tf.table.upper():7} {stats.rows:>10,} "
+                        f"rows {stats.rejected:>5} rejected {stats.bytes / 1e6:8.1f} MB {stats.seconds:6.1f} s "
+                        f"({100 * done / max(total, 1):5.1f}% of {total / 1e6:,.0f} MB)"
+                    )
         summary.timings["load_s"] = time.perf_counter() - clock - summary.timings["copy_s"]
         clock = time.perf_counter()
         if summary.path == PATH_INCREMENTAL:
-            say("updating the deduplicated model with the cases the new quarter(s) touch ...")
             phase[0] = "updating the model"
-            summary.touched_cases = update_core(con, min(q.quarter for q in todo), summary.timings)
+            with say.step("updating the deduplicated model with the cases the new quarter(s) touch",
+                          total=UPDATE_PHASES, unit="phases") as step:
+                summary.touched_cases = update_core(con, min(q.quarter for q in todo), summary.timings,
+                                                    step.advance)
         else:
-            say("rebuilding the deduplicated model ...")
             phase[0] = "rebuilding the model"
-            rebuild_core(con)
+            with say.step("rebuilding the deduplicated model", total=build_steps(), unit="steps") as step:
+                rebuild_core(con, step.advance)
             summary.rebuilt = True
         summary.timings["model_s"] = time.perf_counter() - clock
         clock = time.perf_counter()
         phase[0] = "writing the checkpoint"
-        con.execute("CHECKPOINT")
+        with say.step("writing the new database"):
+            con.execute("CHECKPOINT")
         summary.timings["checkpoint_s"] = time.perf_counter() - clock
         summary.flow = [tuple(r) for r in con.execute(
             "SELECT step, n, description FROM dedup_flow ORDER BY step_no"

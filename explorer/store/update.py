@@ -12,6 +12,7 @@ every pair are then run in full, as after a full build.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from explorer.store.build import (
     _register_vocab,
@@ -41,7 +42,12 @@ def _contributions(con, sign: int) -> None:
     run_store_step(con, "dup_blocks")
 
 
-def update_core(con, since: str, timings: dict | None = None) -> int:
+UPDATE_PHASES = 5
+"""The phases :func:`update_core` reports (vocabulary, old rows, child tables, counts, scoring)."""
+
+
+def update_core(con, since: str, timings: dict | None = None,
+                advance: Callable[[float], None] | None = None) -> int:
     """Bring the model up to date with the quarters from ``since`` on, which were just added to the raw tables.
 
     The caller guarantees what makes this equal to a full build: the store's model is of this model version and
@@ -51,6 +57,7 @@ def update_core(con, since: str, timings: dict | None = None) -> int:
         con: a read-write connection to a build file holding the raw tables and the previous model.
         since: the oldest of the new quarters, e.g. ``2020q1``.
         timings: receives the seconds of each phase when given.
+        advance: called with 1 after each of the :data:`UPDATE_PHASES` phases.
 
     Returns:
         The number of touched cases (new, updated, deleted, or with drugs whose names now map differently).
@@ -64,6 +71,8 @@ def update_core(con, since: str, timings: dict | None = None) -> int:
         if timings is not None:
             timings[name] = now - clock[0]
         clock[0] = now
+        if advance is not None:
+            advance(1)
 
     run_store_step(con, "old_maps")
     run_store_step(con, "add_drug_name_counts", since=since)

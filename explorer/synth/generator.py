@@ -33,6 +33,7 @@ from explorer import __version__
 from explorer.constants import SYNTHETIC_NOTICE
 from explorer.ingest.layouts import TABLES
 from explorer.ingest.sources import SYNTHETIC_MARKER
+from explorer.progress import Reporter, reporter
 from explorer.quarters import parse_quarter
 from explorer.synth import vocab
 from explorer.synth.layouts import QuarterLayout, TableLayout, quarter_layout
@@ -682,7 +683,7 @@ def _write_zip(path: Path, layout: QuarterLayout, files: dict[str, Path], delete
 
 
 def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed: int = 1,
-             progress: Callable[[str], None] | None = None) -> dict:
+             progress: Reporter | Callable[[str], None] | None = None) -> dict:
     """Write one zip per quarter and ``truth.json`` into ``out_dir``.
 
     Args:
@@ -690,20 +691,22 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
         quarters: consecutive quarter names, oldest first.
         scale: 1 = FAERS's real volumes (about 100,000 reports a quarter in 2004 to 400,000 in 2025).
         seed: the same seed, quarters and scale give the same bytes.
-        progress: called with one line per quarter.
+        progress: a reporter (a step over the quarters), or a callable given one line per quarter.
 
     Returns:
         The truth dictionary that was written to ``truth.json``.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
-    say = progress or (lambda _m: None)
+    say = reporter(progress)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gen = Generator(list(quarters), scale, seed)
     per_quarter = {}
     quirks_total: Counter = Counter()
-    with tempfile.TemporaryDirectory(dir=out, prefix=".synth-") as tmp:
+    with (tempfile.TemporaryDirectory(dir=out, prefix=".synth-") as tmp,
+          say.step(f"writing {len(gen.quarters)} synthetic quarter(s)", total=len(gen.quarters),
+                   unit="quarters") as step):
         for quarter in gen.quarters:
             start = time.perf_counter()
             layout = quarter_layout(quarter)
@@ -715,6 +718,7 @@ def generate(out_dir: str | Path, quarters: list[str], scale: float = 1.0, seed:
             per_quarter[quarter] = {"reports": n_reports, "deleted_listed": len(deleted)}
             say(f"{quarter}: {n_reports:,} reports -> {zip_path.name} "
                 f"({zip_path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.1f} s)")
+            step.advance()
     truth = gen.truth
     pairs = {}
     for exposure in ("esi", "esi_strict_route", "esi_any_role"):
