@@ -38,7 +38,7 @@ BEGIN, END = "<!-- bench_incremental: begin -->", "<!-- bench_incremental: end -
 
 LOAD_CODE = """
 import json, sys
-from explorer.store.loader import load
+from explorer.load import load
 s = load(sys.argv[3:], sys.argv[2], rebuild=sys.argv[1] == "rebuild")
 print(json.dumps({"path": s.path, "reason": s.path_reason, "touched": s.touched_cases, "seconds": s.seconds,
                   "timings": s.timings, "loaded": s.loaded}))

@@ -279,7 +279,7 @@ def main() -> None:
         r["full_scale"], r["db_path"] = args.full, args.db
     else:
         with tempfile.TemporaryDirectory(prefix="bench-meddra-demo-") as tmp:
-            from explorer.store.loader import load
+            from explorer.load import load
 
             db = Path(tmp) / "demo.duckdb"
             load(sorted((REPO / "data" / "demo").glob("*.zip")), db)

@@ -26,11 +26,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, machine, save  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO,
+    count_pairs,  # noqa: E402
+    machine,
+    save,
+)
 from explorer import analysis  # noqa: E402
+from explorer.scoring import score_pairs  # noqa: E402
 from explorer.selection import Selection  # noqa: E402
 from explorer.stats import fit_prior  # noqa: E402
-from explorer.store.build import _score_pairs, count_pairs  # noqa: E402
 from explorer.store.reader import Store  # noqa: E402
 
 TARGETS_FULL = {"screening": 90.0, "signal": 0.3, "over_time": 1.0}  # issue 15, at full scale
@@ -71,7 +76,7 @@ def main() -> None:
         return
     db = Path(args.db)
     if not db.exists():
-        from explorer.store.loader import load
+        from explorer.load import load
 
         load(sorted((REPO / "data" / "demo").glob("*.zip")), db)
     store = Store.open(db)
@@ -132,7 +137,7 @@ def main() -> None:
         count_pairs(con)
         counted = time.perf_counter() - start
         timings: dict = {}
-        _score_pairs(con, timings=timings)
+        score_pairs(con, timings=timings)
         con.close()
     timings["pair_counts_s"] = counted
     results["whole_database"] = timings

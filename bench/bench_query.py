@@ -25,11 +25,15 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import RESULTS, save  # noqa: E402
+from bench.common import (  # noqa: E402
+    RESULTS,
+    count_pairs,  # noqa: E402
+    save,
+)
 from explorer import analysis  # noqa: E402
+from explorer.scoring import pair_table  # noqa: E402
 from explorer.selection import Filters, Selection  # noqa: E402
 from explorer.stats import cells_expected, disproportionality, fit_prior  # noqa: E402
-from explorer.store.build import count_pairs, pair_table  # noqa: E402
 from explorer.store.reader import Store  # noqa: E402
 
 RUNS = 20

@@ -74,3 +74,13 @@ def save(name: str, data: dict) -> None:
     """Store one benchmark's results for the report (bench/results/NAME.json)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
+
+
+def count_pairs(con) -> None:
+    """(Re)create the temp table ``pair_counts`` of a built store, as the build does: every ingredient-PT pair's
+    case count with its margins (to time that step alone)."""
+    from explorer.store.build import core_statement, define_macros
+
+    define_macros(con)
+    for name in ("pair_case_counts", "ingredient_case_counts", "pair_counts"):
+        con.execute(core_statement(name))

@@ -80,7 +80,7 @@ def _print_store(db_path: Path) -> None:
 
 
 def cmd_load(args) -> int:
-    from explorer.store.loader import load
+    from explorer.load import load
 
     summary = load(args.sources, args.db, progress=_progress(args), rebuild=args.rebuild)
     _print_load(summary)
@@ -117,7 +117,7 @@ def _print_load(summary) -> None:
 
 
 def cmd_rebuild(args) -> int:
-    from explorer.store.loader import load
+    from explorer.load import load
 
     _print_load(load([], args.db, progress=_progress(args), rebuild=True))
     _print_store(Path(args.db))
@@ -658,7 +658,7 @@ def _add_selection_options(p) -> None:
 
 
 def cmd_demo(args) -> int:
-    from explorer.store.loader import load, model_is_current
+    from explorer.load import load, model_is_current
 
     db = Path(args.db)
     if not db.exists():

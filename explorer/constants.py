@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+SQL_DIR = Path(__file__).resolve().parent.parent / "queries"
+"""Every SQL statement of the tool: named queries at the top, the selection's macros, the store's build steps."""
+
 DEFAULT_DB = Path("data/faers.duckdb")
 """The store the CLI and the dashboard use when no ``--db`` is given."""
 

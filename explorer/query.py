@@ -20,9 +20,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from explorer.constants import SQL_DIR
 from explorer.errors import ExplorerError
 
-QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERY_DIR = SQL_DIR
 _PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 
 

@@ -25,7 +25,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Every test that uses it only reads it (through read-only connections); a test that writes loads its own.
     """
-    from explorer.store.loader import load
+    from explorer.load import load
 
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     load(sorted((REPO / "data" / "demo").glob("*.zip")), db)

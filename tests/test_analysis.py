@@ -9,9 +9,9 @@ import pytest
 
 from explorer import analysis
 from explorer.definitions import DefinitionError, ingredient_exposure, load_definitions, single_pt
+from explorer.load import load
 from explorer.quarters import expand
 from explorer.selection import Filters, Selection, SelectionError
-from explorer.store.loader import load
 from explorer.store.reader import Store
 from explorer.synth.generator import generate
 
@@ -245,7 +245,7 @@ def test_scoring_keeps_keys_and_cells_together_on_a_large_pair_table():
     """Keys and cells of pair_counts are read together: two scans need not return rows in the same order."""
     import duckdb
 
-    from explorer.store.build import _score_pairs
+    from explorer.scoring import score_pairs
 
     con = duckdb.connect()
     con.execute("SET threads = 4")
@@ -254,7 +254,7 @@ def test_scoring_keeps_keys_and_cells_together_on_a_large_pair_table():
                any_value(20 + r % 997) AS n_ingredient, any_value(30 + r // 997) AS n_pt, 10000000 AS n
         FROM range(600000) t(r) GROUP BY ALL""")
     con.execute("CREATE TABLE pt_vocab AS SELECT DISTINCT pt_key, pt_key AS pt_name, 1 AS n_cases FROM pair_counts")
-    _score_pairs(con, stratified=False)  # no case tables here to stratify by
+    score_pairs(con, stratified=False)  # no case tables here to stratify by
     wrong = con.execute("""SELECT count(*) FROM signal_pairs s JOIN pair_counts p USING (ingredient, pt_key)
                            WHERE s.a <> p.a OR s.b <> p.n_ingredient - p.a OR s.c <> p.n_pt - p.a""").fetchone()[0]
     assert wrong == 0 and con.execute("SELECT count(*) FROM signal_pairs").fetchone()[0] == 600000

@@ -12,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import analysis
 from explorer.definitions import load_definitions
+from explorer.load import load
 from explorer.report import charts, export
 from explorer.sandbox import SqlRefused, run_select
 from explorer.selection import Selection
-from explorer.store.loader import load
 from explorer.store.reader import Store
 
 from .conftest import REPO

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from explorer import analysis, codes
 from explorer.app import db, fmt, onset_text, state
 from explorer.definitions import load_definitions
+from explorer.load import load
 from explorer.selection import Filters, Selection
-from explorer.store.loader import load
 from explorer.store.reader import Store
 
 from .conftest import REPO

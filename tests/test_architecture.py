@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "explorer"
 DOWNSTREAM = {
     "ingest": ("explorer.store", "explorer.query", "explorer.analysis", "explorer.claims", "explorer.report",
                "explorer.app", "explorer.cli", "explorer.stats", "explorer.selection"),
-    "store": ("explorer.analysis", "explorer.claims", "explorer.report", "explorer.app", "explorer.cli"),
+    "store": ("explorer.analysis", "explorer.claims", "explorer.report", "explorer.app", "explorer.cli",
+              "explorer.stats", "explorer.scoring", "explorer.load", "explorer.query", "explorer.selection"),
     "stats": ("explorer.store", "explorer.analysis", "explorer.claims", "explorer.report", "explorer.app",
               "explorer.cli"),
     "report": ("explorer.app", "explorer.cli"),
@@ -45,6 +46,8 @@ def _imports(path: Path) -> set[str]:
 
 def _room(path: Path) -> str:
     rel = path.relative_to(PACKAGE)
+    if rel.as_posix() == "store/reader.py":
+        return "reader"  # the query layer's one door into the store: it may read stats' Prior and the selection
     return rel.parts[0].removesuffix(".py")
 
 
@@ -74,13 +77,17 @@ def _sql_literals(path: Path) -> list[tuple[int, str]]:
 
 
 # rooms whose statements still live beside their code; each leaves this list when its SQL moves to queries/
-NOT_YET = ("store", "meddra", "app")
+NOT_YET = ("app",)
+# statements generated from the column map of each FAERS era (names from ingest/column_map.csv, never from input)
+GENERATED = {"load.py": ("INSERT INTO raw_",), "store/schema.py": ("CREATE TABLE IF NOT EXISTS raw_",)}
 
 
 @pytest.mark.parametrize("path", [p for p in _modules() if _room(p) not in NOT_YET],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_sql_in_python(path: Path):
-    assert not _sql_literals(path), f"SQL belongs in queries/: {_sql_literals(path)}"
+    allowed = GENERATED.get(path.relative_to(PACKAGE).as_posix(), ())
+    found = [(line, text) for line, text in _sql_literals(path) if not text.lstrip().startswith(allowed)]
+    assert not found, f"SQL belongs in queries/: {found}"
 
 
 def test_the_sql_check_finds_sql():

@@ -18,8 +18,8 @@ import pytest
 
 from explorer import analysis
 from explorer.definitions import load_definitions
+from explorer.load import load
 from explorer.selection import Filters, Selection
-from explorer.store.loader import load
 from explorer.store.reader import Store
 
 from .conftest import REPO

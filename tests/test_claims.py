@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from explorer.claims import ClaimError, check
-from explorer.store.loader import load
+from explorer.load import load
 from explorer.store.reader import Store
 
 from .claims.evaluate import HERE, load_items, score

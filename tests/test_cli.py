@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from explorer.cli import build_parser, main
-from explorer.store.loader import load
+from explorer.load import load
 
 from .conftest import REPO
 from .helpers import report, write_quarter

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from explorer.store.loader import load
+from explorer.load import load
 from explorer.store.reader import Store
 
 from .helpers import duplicates_fixture, expected_duplicates, report, write_quarter

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer.store.loader import PATH_FULL, PATH_INCREMENTAL, load
+from explorer.load import PATH_FULL, PATH_INCREMENTAL, load
 from explorer.store.schema import MODEL_VERSION
 from explorer.synth.generator import generate
 from tests.helpers import dup_case, report, write_quarter

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from explorer.errors import DatabaseLockedError, InputError, StoreWriteError
-from explorer.store.loader import load
+from explorer.load import load
 
 from .conftest import REPO
 from .helpers import report, write_quarter

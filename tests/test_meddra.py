@@ -15,10 +15,10 @@ import pytest
 
 from explorer.cli import main
 from explorer.definitions import load_definitions
+from explorer.load import load
 from explorer.meddra import lookup
 from explorer.meddra.ascii import MeddraFileError, read_distribution
 from explorer.meddra.importer import import_distribution
-from explorer.store.loader import load
 from explorer.store.reader import Store
 
 from .conftest import REPO

@@ -14,8 +14,8 @@ import pytest
 
 from explorer import analysis, onset, stats
 from explorer.definitions import ingredient_exposure, single_pt
+from explorer.load import load
 from explorer.selection import Selection
-from explorer.store.loader import load
 from explorer.store.reader import Store
 
 from .helpers import report, write_quarter

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from explorer.cli import main
-from explorer.store.loader import load
+from explorer.load import load
 
 from .conftest import REPO
 from .helpers import report, write_quarter

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from explorer.errors import InputError
 from explorer.ingest.layouts import map_header
 from explorer.ingest.lines import DOLLAR, JOINABLE, clean_table, decode_line
-from explorer.store.loader import load
+from explorer.load import load
 
 from .conftest import SAMPLES
 

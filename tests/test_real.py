@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from explorer.store.loader import load
+from explorer.load import load
 
 from .conftest import SHARED
 

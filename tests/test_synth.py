@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from explorer.cli import main
+from explorer.load import load
 from explorer.quarters import expand
-from explorer.store.loader import load
 from explorer.synth.generator import generate, reports_per_quarter
 from explorer.synth.layouts import quarter_layout
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from explorer.store.loader import load
+from explorer.load import load
 from explorer.vocab.ingredients import (
     active_moiety,
     drugname_ingredients,

@@ -1,7 +1,7 @@
 """Import a MedDRA ASCII distribution into the store, atomically, and map the reported terms to its PTs.
 
 Like a load, an import never writes into the live database: it copies it, imports there, remaps every reaction row
-to the current version's PTs, and swaps the copy in (``explorer.store.loader.building``). A bad distribution is
+to the current version's PTs, and swaps the copy in (``explorer.load.building``). A bad distribution is
 refused before anything is copied.
 """
 
@@ -110,8 +110,9 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
         ExplorerError: no store at ``db_path``, or one built by another version of the tool.
         DatabaseLockedError: another process holds the store for writing.
     """
+    from explorer.load import building
+    from explorer.scoring import score_pairs
     from explorer.store.build import remap_reactions
-    from explorer.store.loader import building
 
     say = reporter(progress)
     started = time.perf_counter()
@@ -144,6 +145,7 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
         step = time.perf_counter()
         with say.step("mapping every reported term to the current version's PTs and rebuilding what depends on them"):
             remap_reactions(con)
+            score_pairs(con)
         summary.seconds["remap"] = time.perf_counter() - step
         summary.mapping = query.run(con, "meddra_mapping_summary").to_dict(orient="records")
         summary.action = ("made current" if same_files else "replaced" if dist.version in imported else "imported")

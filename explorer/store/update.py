@@ -6,7 +6,7 @@ recomputing only the *touched* cases (see ``update.sql``, step ``touched_cases``
 current report and every child row of it, the probable-duplicate groups of their blocks, and the counts that sum
 over cases (vocabularies and pair counts) by difference: the touched cases' old contributions out, their new ones in.
 The rows themselves come from the macros of ``core.sql`` that the full build uses. The prior fit and the scoring of
-every pair are then run in full, as after a full build.
+every pair (``explorer.scoring``) are then run in full by the caller, as after a full build.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 from explorer.store.build import (
     _register_vocab,
-    _score_pairs,
     core_statement,
     define_macros,
     run_store_step,
+    set_constants,
     write_meta,
 )
 
@@ -42,8 +42,8 @@ def _contributions(con, sign: int) -> None:
     run_store_step(con, "dup_blocks")
 
 
-UPDATE_PHASES = 5
-"""The phases :func:`update_core` reports (vocabulary, old rows, child tables, counts, scoring)."""
+UPDATE_PHASES = 4
+"""The phases :func:`update_core` reports (vocabulary, old rows, child tables, counts)."""
 
 
 def update_core(con, since: str, timings: dict | None = None,
@@ -74,6 +74,7 @@ def update_core(con, since: str, timings: dict | None = None,
         if advance is not None:
             advance(1)
 
+    set_constants(con)
     run_store_step(con, "old_maps")
     run_store_step(con, "add_drug_name_counts", since=since)
     run_store_step(con, "add_drug_routes", since=since)
@@ -83,7 +84,7 @@ def update_core(con, since: str, timings: dict | None = None,
     run_store_step(con, "changed_maps")
     lap("vocabulary_s")
     run_store_step(con, "touched_cases", since=since)
-    touched = con.execute("SELECT count(*) FROM touched_cases").fetchone()[0]
+    touched = (run_store_step(con, "count_touched").fetchone() or (0,))[0]
     run_store_step(con, "version_source")
     define_macros(con)  # after version_source: version_rows reads the update's scoped DEMO rows
     run_store_step(con, "create_deltas")
@@ -105,8 +106,6 @@ def update_core(con, since: str, timings: dict | None = None,
     run_store_step(con, "update_collapsed_rows")
     con.execute(core_statement("dedup_flow"))
     record_term_map(con)
-    lap("counts_s")
-    _score_pairs(con)
     write_meta(con)
-    lap("scoring_s")
+    lap("counts_s")
     return int(touched)

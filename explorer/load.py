@@ -1,4 +1,4 @@
-"""Load FAERS quarters into the store: idempotent, atomic, nothing lost.
+"""The load job: FAERS quarters into the store (ingest, the model, the scores), idempotent, atomic, nothing lost.
 
 A load never writes into the live database. It copies it (if any) to a build file beside it, loads the new or
 re-published quarters there, brings the deduplicated model up to date, and only then swaps the build file over the
@@ -37,9 +37,11 @@ from explorer.ingest.layouts import TABLES
 from explorer.ingest.lines import JOINABLE, MAX_CASEID, READ_ERRORS, CleanResult, Reject, clean_table, decode_line
 from explorer.ingest.sources import Quarter, TableFile, discover
 from explorer.progress import Reporter, reporter
+from explorer.scoring import score_pairs
 from explorer.store.build import build_steps, rebuild_core
 from explorer.store.reader import model_version
 from explorer.store.schema import MODEL_VERSION, create_schema
+from explorer.store.sql import named_steps
 from explorer.store.update import UPDATE_PHASES, update_core
 
 Progress = Reporter | Callable[[str], None]
@@ -96,6 +98,11 @@ class LoadSummary:
     @property
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
+
+
+def _step(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyConnection:
+    """Run one named step of ``queries/store/load.sql`` with its values bound."""
+    return con.execute(named_steps("load.sql")[name], params or None)
 
 
 def _no_write(db_path: Path, e: BaseException, phase: str = "") -> StoreWriteError:
@@ -196,12 +203,10 @@ def _existing_loads(db_path: Path) -> tuple[dict[str, str], int | None]:
     except duckdb.Error as e:
         raise InputError(db_path, f"not a readable DuckDB database ({e})") from None
     try:
-        has_log = (con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'load_log'"
-        ).fetchone() or (0,))[0]
+        has_log = (_step(con, "has_load_log").fetchone() or (0,))[0]
         if not has_log:
             raise InputError(db_path, "exists but is not an explorer database (no load_log table)")
-        loads = dict(con.execute("SELECT DISTINCT quarter, source_sha256 FROM load_log").fetchall())
+        loads = dict(_step(con, "existing_loads").fetchall())
         return loads, model_version(con)
     finally:
         con.close()
@@ -226,18 +231,14 @@ def _insert_rejects(con, quarter: str, file: str, table: str, rejects: list[Reje
         }
     )
     con.register("rejects_batch", frame)
-    con.execute("INSERT INTO rejects SELECT * FROM rejects_batch")
+    _step(con, "insert_rejects")
     con.unregister("rejects_batch")
 
 
 def _log(con, q: Quarter, tf: TableFile, stats: FileStats, sha256: str) -> None:
-    con.execute(
-        "INSERT INTO load_log (quarter, source, source_sha256, file, table_name, sha256, bytes, lines_read, "
-        "rows_loaded, rows_rejected, lines_rejoined, lines_in_rejoined, lines_repaired, blank_lines, synthetic, "
-        "loaded_at, tool_version, last_line_unterminated) VALUES ($quarter, $source, $source_sha, $file, $table, "
-        "$sha, $bytes, $lines, $rows, $rejected, $rejoined, $joined, $repaired, $blank, $synthetic, $at, $version, "
-        "$unterminated)",
-        {
+    _step(
+        con, "insert_log",
+        **{
             "quarter": q.quarter, "source": q.origin, "source_sha": q.sha256, "file": tf.name, "table": tf.table,
             "sha": sha256, "bytes": stats.bytes, "lines": stats.lines, "rows": stats.rows,
             "rejected": stats.rejected, "rejoined": stats.rejoined, "joined": stats.joined_lines,
@@ -320,7 +321,7 @@ def _load_deleted(con, q: Quarter, tf: TableFile) -> FileStats:
     if ids:
         frame = pd.DataFrame({"caseid": ids, "quarter": q.quarter, "source_file": tf.name})
         con.register("deleted_batch", frame)
-        con.execute("INSERT INTO raw_deleted SELECT * FROM deleted_batch")
+        _step(con, "insert_deleted")
         con.unregister("deleted_batch")
     _insert_rejects(con, q.quarter, tf.name, "deleted", rejects)
     stats = FileStats(
@@ -358,18 +359,14 @@ def _cleaned_files(quarters: list[Quarter], workdir: str) -> Iterator[tuple[Quar
 
 
 def _remove_quarter(con, quarter: str) -> None:
-    for t in TABLES:
-        con.execute(f"DELETE FROM raw_{t} WHERE quarter = $q", {"q": quarter})
-    for t in ("raw_deleted", "rejects", "load_log"):
-        con.execute(f"DELETE FROM {t} WHERE quarter = $q", {"q": quarter})
+    _step(con, "quarter_to_remove", quarter=quarter)
+    _step(con, "remove_quarter")
 
 
 def connect_for_build(path: Path) -> duckdb.DuckDBPyConnection:
     """Open a build file with settings suited to bulk loads on a small machine."""
     con = duckdb.connect(str(path))
-    con.execute("SET preserve_insertion_order = false")
-    # one checkpoint at the end instead of one every 16 MB of WAL: the build file is private until the swap
-    con.execute("SET checkpoint_threshold = '8GB'")
+    _step(con, "build_settings")
     return con
 
 
@@ -503,15 +500,18 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
             with say.step("rebuilding the deduplicated model", total=build_steps(), unit="steps") as step:
                 rebuild_core(con, step.advance)
             summary.rebuilt = True
+        phase[0] = "scoring every pair"
+        scored = time.perf_counter()
+        with say.step("fitting the EBGM priors and scoring every ingredient-PT pair"):
+            score_pairs(con)
+        summary.timings["scoring_s"] = time.perf_counter() - scored
         summary.timings["model_s"] = time.perf_counter() - clock
         clock = time.perf_counter()
         phase[0] = "writing the checkpoint"
         with say.step("writing the new database"):
-            con.execute("CHECKPOINT")
+            _step(con, "checkpoint")
         summary.timings["checkpoint_s"] = time.perf_counter() - clock
-        summary.flow = [tuple(r) for r in con.execute(
-            "SELECT step, n, description FROM dedup_flow ORDER BY step_no"
-        ).fetchall()]
+        summary.flow = [tuple(r) for r in _step(con, "flow").fetchall()]
         phase[0] = "closing the new database"
     finally:
         con.close()
@@ -523,7 +523,7 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
 def _flow(db_path: Path) -> list[tuple[str, int, str]]:
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        rows = con.execute("SELECT step, n, description FROM dedup_flow ORDER BY step_no").fetchall()
+        rows = _step(con, "flow").fetchall()
         return [tuple(r) for r in rows]
     finally:
         con.close()
@@ -556,7 +556,7 @@ def building(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 raise _no_write(db_path, e) from None
             try:
                 yield con
-                con.execute("CHECKPOINT")
+                _step(con, "checkpoint")
             finally:
                 con.close()
             try:

@@ -41,11 +41,6 @@ INSERT INTO prod_ai_map SELECT prod_ai, ingredients::VARCHAR[] FROM vocab_batch;
 -- step: insert_drugname_map
 INSERT INTO drugname_map SELECT drugname, ingredients::VARCHAR[] FROM vocab_batch;
 
--- step: pair_table
--- Every pair's 2x2 margins, sorted: the prior's fit sums over pairs, and a fixed order gives the same sum however
--- the counts were reached (a full build or an update).
-SELECT ingredient, pt_key, a, n_ingredient, n_pt, n FROM pair_counts ORDER BY ingredient, pt_key;
-
 -- step: newest_quarter
 SELECT max(quarter) FROM load_log WHERE table_name = 'demo';
 
@@ -108,14 +103,14 @@ SELECT DISTINCT kind, name FROM (
 -- name maps differently now.
 CREATE OR REPLACE TEMP TABLE touched_cases AS
 WITH new_demo AS (
-    SELECT quarter < '2012q4' AS is_laers, primaryid, try_cast(trim(caseid) AS BIGINT) AS caseid
+    SELECT quarter < getvariable('first_faers_quarter') AS is_laers, primaryid, try_cast(trim(caseid) AS BIGINT) AS caseid
     FROM raw_demo WHERE quarter >= $since
 )
 SELECT DISTINCT caseid FROM (
     SELECT caseid FROM new_demo
     UNION ALL
     SELECT try_cast(trim(d.caseid) AS BIGINT) FROM raw_demo d
-    SEMI JOIN new_demo n ON n.is_laers = (d.quarter < '2012q4') AND n.primaryid = d.primaryid
+    SEMI JOIN new_demo n ON n.is_laers = (d.quarter < getvariable('first_faers_quarter')) AND n.primaryid = d.primaryid
     UNION ALL
     SELECT try_cast(trim(caseid) AS BIGINT) FROM raw_deleted WHERE quarter >= $since
     UNION ALL
@@ -131,10 +126,10 @@ WHERE caseid IS NOT NULL;
 -- Every DEMO row of every primaryid of the touched cases (all its copies: version_rows keeps the latest).
 CREATE OR REPLACE TEMP TABLE version_source AS
 WITH scope AS (
-    SELECT DISTINCT quarter < '2012q4' AS is_laers, primaryid FROM raw_demo
+    SELECT DISTINCT quarter < getvariable('first_faers_quarter') AS is_laers, primaryid FROM raw_demo
     WHERE try_cast(trim(caseid) AS BIGINT) IN (SELECT caseid FROM touched_cases)
 )
-SELECT d.* FROM raw_demo d SEMI JOIN scope s ON s.is_laers = (d.quarter < '2012q4') AND s.primaryid = d.primaryid;
+SELECT d.* FROM raw_demo d SEMI JOIN scope s ON s.is_laers = (d.quarter < getvariable('first_faers_quarter')) AND s.primaryid = d.primaryid;
 
 -- step: create_deltas
 CREATE OR REPLACE TEMP TABLE delta_pairs (ingredient VARCHAR, pt_key VARCHAR, a BIGINT);
@@ -315,3 +310,17 @@ SELECT ((SELECT n FROM dedup_flow WHERE step = 'drug_rows_collapsed')
 CREATE TEMP VIEW IF NOT EXISTS version_source AS SELECT * FROM raw_demo;
 CREATE TEMP TABLE IF NOT EXISTS current_reports AS
 SELECT caseid, primaryid, quarter, n_versions, first_fda_date FROM case_versions LIMIT 0;
+
+-- step: count_touched
+SELECT count(*) FROM touched_cases;
+
+-- step: country_map
+-- legacy country names -> the codes FAERS writes (the registered frame country_df, from explorer/vocab)
+CREATE OR REPLACE TEMP TABLE country_map AS SELECT name, code FROM country_df;
+
+-- step: any_synthetic
+-- whether any loaded quarter carries the generator's SYNTHETIC marker
+SELECT coalesce(bool_or(synthetic), false) FROM load_log;
+
+-- step: set_meta
+INSERT OR REPLACE INTO meta VALUES ($key, $value);

@@ -1,0 +1,78 @@
+-- The scoring of every ingredient-PT pair after a build or an update (explorer/scoring.py): named steps.
+--
+-- The stratum of every current case for the whole-database stratified screening: age band
+-- (filters.toml's bands, bound as $labels, $los, $his; 'unknown' without an age), sex ('unknown' when missing) and
+-- year received ('unknown' when missing), numbered 0..S-1. Named steps, run in order.
+-- step: case_strata
+CREATE OR REPLACE TEMP TABLE case_strata AS
+WITH keyed AS (
+    SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, coalesce(c.sex, 'unknown') AS sex,
+           coalesce(c.received_year::VARCHAR, 'unknown') AS year
+    FROM cases c
+    LEFT JOIN (SELECT unnest($labels::VARCHAR[]) AS label, unnest($los::DOUBLE[]) AS lo,
+                      unnest($his::DOUBLE[]) AS hi) b
+           ON c.age_years >= b.lo AND c.age_years < b.hi
+)
+SELECT caseid, (dense_rank() OVER (ORDER BY age_band, sex, year) - 1)::INTEGER AS s FROM keyed;
+
+-- step: ingredient_strata
+-- Cases of each ingredient (suspect roles PS/SS), of each PT, and in all, per stratum: the margins of every pair's
+-- stratified 2x2 (a pair's expected count is the sum over strata of n_ingredient * n_pt / n).
+CREATE OR REPLACE TEMP TABLE ingredient_strata AS
+SELECT di.ingredient, cs.s, count(*) AS n_cases
+FROM (SELECT DISTINCT caseid, ingredient FROM drug_ingredients WHERE role_cod IN ('PS', 'SS')) di
+JOIN case_strata cs USING (caseid)
+GROUP BY ALL;
+
+-- step: pt_strata
+CREATE OR REPLACE TEMP TABLE pt_strata AS
+SELECT r.pt_key, cs.s, count(*) AS n_cases FROM reaction_index r JOIN case_strata cs USING (caseid) GROUP BY ALL;
+
+-- step: stratum_sizes
+CREATE OR REPLACE TEMP TABLE stratum_sizes AS
+SELECT s, count(*) AS n_cases FROM case_strata GROUP BY s
+
+-- step: pair_table
+-- Every pair's 2x2 margins, sorted: the prior's fit sums over pairs, and a fixed order gives the same sum however
+-- the counts were reached (a full build or an update).
+SELECT ingredient, pt_key, a, n_ingredient, n_pt, n FROM pair_counts ORDER BY ingredient, pt_key;
+
+-- step: read_stratum_sizes
+SELECT s, n_cases FROM stratum_sizes;
+
+-- step: read_ingredient_strata
+SELECT ingredient, s, n_cases FROM ingredient_strata;
+
+-- step: read_pt_strata
+SELECT pt_key, s, n_cases FROM pt_strata;
+
+-- step: count_strata
+SELECT count(*) FROM stratum_sizes;
+
+-- step: store_prior_crude
+CREATE OR REPLACE TABLE ebgm_prior AS
+SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, $p AS p, $pairs AS n_pairs,
+       $converged AS converged, $at_bound AS at_bound, $starts AS starts, $agreeing AS starts_agreeing,
+       $ll AS log_likelihood, 'PS,SS' AS roles, $expected AS expected_count, now()::TIMESTAMP AS fitted_at;
+
+-- step: store_prior_stratified
+CREATE OR REPLACE TABLE ebgm_prior_stratified AS
+SELECT $a1 AS alpha1, $b1 AS beta1, $a2 AS alpha2, $b2 AS beta2, $p AS p, $pairs AS n_pairs,
+       $converged AS converged, $at_bound AS at_bound, $starts AS starts, $agreeing AS starts_agreeing,
+       $ll AS log_likelihood, 'PS,SS' AS roles, $expected AS expected_count, now()::TIMESTAMP AS fitted_at;
+
+-- step: create_signal_pairs
+-- Every pair's cells and measures (explorer.scoring.SIGNAL_COLUMNS, in that order after the keys).
+CREATE OR REPLACE TABLE signal_pairs (
+    ingredient VARCHAR, pt_key VARCHAR, pt_name VARCHAR,
+    a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE, expected DOUBLE, prr DOUBLE, prr_lower DOUBLE, prr_upper DOUBLE,
+    chi2_yates DOUBLE, evans BOOLEAN, ror DOUBLE, ror_lower DOUBLE, ror_upper DOUBLE, ic DOUBLE, ic025 DOUBLE,
+    ic975 DOUBLE, ebgm DOUBLE, eb05 DOUBLE, eb95 DOUBLE, expected_stratified DOUBLE, ebgm_stratified DOUBLE,
+    eb05_stratified DOUBLE, eb95_stratified DOUBLE
+);
+
+-- step: insert_scored
+-- One chunk of scored pairs (the registered frame "scored", its columns in signal_pairs' order) with the PT name.
+INSERT INTO signal_pairs
+SELECT s.ingredient, s.pt_key, n.pt_name, s.* EXCLUDE (ingredient, pt_key)
+FROM scored s LEFT JOIN pt_vocab n USING (pt_key);
