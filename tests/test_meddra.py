@@ -399,3 +399,23 @@ def test_the_overview_page_lists_the_unmapped_terms(meddra_db, plain_db, monkeyp
             assert any(expected in list(df.value.get("term", [])) for df in at.dataframe)
         else:
             assert any(IMPORT_HINT in i.value for i in at.info)
+
+
+def test_every_export_caption_names_the_meddra_version(meddra_db, plain_db):
+    from explorer import claims
+    from explorer.definitions import ingredient_exposure, single_pt
+    from explorer.report import charts, evidence
+
+    assert "Reactions coded to MedDRA 91.0 English PTs" in charts.caption("n", "q", "d", meddra="MedDRA 91.0 English")
+    assert "no MedDRA version imported" in charts.caption("n", "q", "d")
+    for db, words in ((meddra_db, "Reactions coded to MedDRA 91.0 English PTs"),
+                      (plain_db, "Reactions as reported (no MedDRA version imported)")):
+        store = Store.open(db)
+        try:
+            report = claims.check(store, "Flimmer palsy has been reported after zorbicillin.",
+                                  exposures=[ingredient_exposure("zorbicillin")],
+                                  events=[single_pt("Flimmer palsy")])
+        finally:
+            store.close()
+        captions = [cap for _, cap, _ in evidence._charts(report)]
+        assert captions and all(words in cap for cap in captions), captions

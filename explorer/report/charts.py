@@ -29,14 +29,17 @@ def template() -> go.layout.Template:
     return t
 
 
-def caption(notice: str, quarters: str, definition: str, filters: str = "", synthetic: bool = False) -> str:
-    """The caption every exported chart and table carries: source, quarters, deduplication, definition, date."""
+def caption(notice: str, quarters: str, definition: str, filters: str = "", synthetic: bool = False,
+            meddra: str | None = None) -> str:
+    """The caption every exported chart and table carries: source, quarters, deduplication, definition, the terms'
+    MedDRA version (``meddra``, e.g. 'MedDRA 27.1 English'; None: the reported terms as shipped), date."""
     parts = [
         ("SYNTHETIC DEMO DATA — NOT FDA DATA. " if synthetic else "")
         + f"Source: {notice}, quarters {quarters}",
         "Deduplicated to the latest version of each case (FDA's rule), deleted cases removed; counts are distinct "
         "cases, not rates",
         f"Selection: {definition}" + (f"; filters: {filters}" if filters else ""),
+        f"Reactions coded to {meddra} PTs" if meddra else "Reactions as reported (no MedDRA version imported)",
         f"Produced {date.today().isoformat()} with faers-explorer",
     ]
     return ". ".join(parts) + "."

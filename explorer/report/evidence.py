@@ -213,7 +213,7 @@ def _charts(report: dict) -> list[tuple[str, str, object]]:
         if key not in seen and f["cases"]:
             seen.add(key)
             cap = charts.caption(d["notice"], d["quarters"], f"{f['exposure_title']}; event {f['event_title']}",
-                                 synthetic=d["synthetic"])
+                                 synthetic=d["synthetic"], meddra=d.get("meddra"))
             years = pd.DataFrame({"year": [int(y) for y in f["by_year"]], "n_cases": list(f["by_year"].values())})
             years["n_serious"], years["n_non_serious"] = years["n_cases"], 0
             fig = charts.bars(years, "year", "n_cases", cap, d["synthetic"], f"{what}: cases by year received",
@@ -222,7 +222,8 @@ def _charts(report: dict) -> list[tuple[str, str, object]]:
         onset = f.get("onset")
         if f["claim_type"] == "time_course" and onset and onset.get("days"):
             cap = charts.caption(d["notice"], d["quarters"], f"{f['exposure_title']}; event {f['event_title']}; "
-                                 f"{onset['n']} cases with full start and event dates", synthetic=d["synthetic"])
+                                 f"{onset['n']} cases with full start and event dates", synthetic=d["synthetic"],
+                                 meddra=d.get("meddra"))
             fig = charts.onset_histogram(pd.Series(onset["days"]), cap, d["synthetic"],
                                          f"{what}: time to onset ({onset['within']} of {onset['n']} within "
                                          f"{f['window_days']:g} day{'' if f['window_days'] == 1 else 's'})")
@@ -329,7 +330,8 @@ def write_pack(report: dict, folder: str | Path,
                 path.write_bytes(export.figure_bytes(fig, fmt))
                 written.append(path)
                 step.advance()
-    cap = charts.caption(d["notice"], d["quarters"], "claim check findings", synthetic=d["synthetic"])
+    cap = charts.caption(d["notice"], d["quarters"], "claim check findings", synthetic=d["synthetic"],
+                         meddra=d.get("meddra"))
     tables = {out / "tables" / "findings.csv": findings_table(report),
               out / "appendix" / "files.csv": pd.DataFrame(d["files"]),
               out / "appendix" / "dedup_flow.csv": pd.DataFrame(d["dedup_flow"])}
