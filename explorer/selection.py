@@ -164,6 +164,12 @@ def _variable(con, name: str):
         return None
 
 
+# the values each connection was last bound with, by id(connection): a bind then sets only the variables that changed.
+# Trusted only while the connection still holds that bind's key (a new connection that reuses an id holds none).
+_BOUND: dict[int, tuple[str, dict]] = {}
+_BOUND_MAX = 256
+
+
 def _active_filters(values: dict) -> list[str]:
     """The names of the filters in use: a set value, a non-empty list, a true flag."""
     # (an age of 0 is a set value: compare with None and False by identity, not equality)
@@ -206,10 +212,15 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     values["all_cases"] = selection.exposure is None and selection.event is None and not _active_filters(values)
     types = {name: t for t, names in _TYPES.items() for name in names}
     key = _digest(sorted(values.items(), key=lambda kv: kv[0]))
-    if _variable(con, "f_bound_key") == key:
+    held = _variable(con, "f_bound_key")
+    if held == key:
         return  # this connection already holds exactly these values and their case sets
+    last = _BOUND.pop(id(con), None)
+    known = last[1] if last is not None and held is not None and last[0] == held else {}
     con.execute("SET VARIABLE f_bound_key = NULL")  # a bind that fails half-way must not look complete
     for name, value in values.items():
+        if name in known and type(known[name]) is type(value) and known[name] == value:
+            continue  # the connection holds this value already (a filter change sets one or two variables)
         sql_type = types.get(name, "VARCHAR[]")
         # the variable name comes from this fixed list; the value is bound
         con.execute(f"SET VARIABLE f_{name} = $v::{sql_type}", {"v": value})
@@ -228,6 +239,9 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     source = "_selected_rows" if selection.exposure or selection.event else "population()"
     con.execute(f"CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE SELECT * FROM {source}")
     con.execute("SET VARIABLE f_bound_key = $k", {"k": key})
+    if len(_BOUND) >= _BOUND_MAX:  # connections long closed: forget the oldest
+        _BOUND.pop(next(iter(_BOUND)))
+    _BOUND[id(con)] = (key, values)
 
 
 def ensure_population_count(con) -> None:
@@ -243,5 +257,11 @@ def ensure_population_count(con) -> None:
 
 
 def ensure_macros(con) -> None:
-    """Create the selection macros on this connection (temporary objects: allowed on read-only connections)."""
-    con.execute(MACROS.read_text(encoding="utf-8"))
+    """Create the selection macros on this connection (temporary objects: allowed on read-only connections), once:
+    the connection keeps a digest of the macros' text it ran."""
+    text = MACROS.read_text(encoding="utf-8")
+    digest = _digest(text)
+    if _variable(con, "f_macros_key") == digest:
+        return
+    con.execute(text)
+    con.execute("SET VARIABLE f_macros_key = $k", {"k": digest})
