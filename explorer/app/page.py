@@ -3,7 +3,6 @@ and one error boundary around the page body, so that no traceback ever reaches a
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,16 +66,6 @@ def one_line(error: BaseException) -> str:
     return f"Something went wrong ({type(error).__name__}: {text[:200]}). Change the selection or reload the page."
 
 
-def _settle_seeded_widgets() -> None:
-    """Take this session's values set from state as settled, as a rerun from the browser does (``st.rerun`` does not):
-    widgets seeded in the previous run are then sent unmarked. Streamlit's own session call; without it (another
-    Streamlit version) the quiet rerun only costs its time."""
-    with contextlib.suppress(Exception):
-        from streamlit.runtime.state.session_state_proxy import get_session_state
-
-        get_session_state().on_script_will_rerun(None)
-
-
 def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool = True,
         need_exposure: bool = True) -> None:
     """Run one page: everything inside an error boundary that shows a one-line message instead of a traceback.
@@ -90,10 +79,6 @@ def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool 
     """
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide")
     st.title(title)
-    settle = st.session_state.pop("_settle", False)  # this run is the quiet rerun after a seeding run
-    if settle:
-        _settle_seeded_widgets()
-    st.session_state[state.SEEDED_KEY] = False
     try:
         v = state.view(name)
         with db.rerun_store(st.session_state) as s:
@@ -115,15 +100,6 @@ def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool 
     except Exception as e:  # noqa: BLE001 - the boundary: every error becomes one line
         log.exception("page %s failed", name)
         st.error(one_line(e))
-        return
-    if st.session_state.get(state.SEEDED_KEY) and not settle:
-        # Widgets seeded from the view in this run (a page's first run, a link, a reseed) go to the browser marked
-        # as set from state; the next run sends them unmarked, so the browser would redraw every widget on the
-        # user's next change (about 1 s on a loaded 2-core machine, against 0.3 s for a later one). One quiet rerun
-        # now, whose answers all come from the cache, sends them unmarked; the user's first change then redraws only
-        # what it changes. A run that itself follows a seeding run never reruns again.
-        st.session_state["_settle"] = True
-        st.rerun()
 
 
 def run_query(page: Page, name: str, **params):

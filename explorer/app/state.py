@@ -21,7 +21,6 @@ import streamlit as st
 VIEW_KEY = "_view"
 WRITTEN_KEY = "_view_written"
 SIGNATURE_KEY = "_view_signature"
-SEEDED_KEY = "_seeded"  # True while the run has seeded a widget from the view (see explorer.app.page.run)
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,6 @@ def seed(name: str, value, options=None) -> str:
             del st.session_state[key]
     if key not in st.session_state:
         st.session_state[key] = value
-        st.session_state[SEEDED_KEY] = True
     return key
 
 
