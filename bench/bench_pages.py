@@ -71,6 +71,7 @@ def main() -> None:
     commit = args.app_label or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                               cwd=app_root).stdout.strip()
     loads = [os.getloadavg()[0]]
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     con = duckdb.connect(args.db, read_only=True)
@@ -122,20 +123,29 @@ def main() -> None:
                     print(label, results[f"{label}: reload (no filters here)"], flush=True)
                     continue
                 page.evaluate(OBSERVE)
-                times = []
+                times, stuck = [], 0
                 for _ in range(args.runs):
                     page.evaluate("() => { window._clicked = null; window._idle = null; }")
                     box.click()
-                    page.wait_for_function("() => window._clicked !== null && window._idle !== null",
-                                           timeout=120_000)
+                    try:
+                        page.wait_for_function("() => window._clicked !== null && window._idle !== null",
+                                               timeout=120_000)
+                    except PlaywrightTimeout:  # no idle page 2 minutes after the click: counted, the page left
+                        stuck += 1
+                        break
                     idle(page)
                     times.append(page.evaluate("() => (window._idle - window._clicked) / 1000"))
+                if not times:
+                    results[label] = {"p50": float("nan"), "p95": float("nan"), "runs": 0, "first_load_s": first,
+                                      "cold": float("nan"), "errors": 0, "stuck": stuck,
+                                      "load": [load_before, os.getloadavg()[0]]}
+                    continue
                 errors = page.locator('[data-testid="stException"], [data-testid="stAlert"] .stError').count()
                 # the toggle alternates two selections: the first two changes compute, later ones may come from
                 # the per-selection cache (explorer/app/cached.py); "cold" is the slower of the first two
                 results[label] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
                                   "runs": len(times), "first_load_s": first, "cold": max(times[:2]),
-                                  "errors": errors, "load": [load_before, os.getloadavg()[0]]}
+                                  "errors": errors, "stuck": stuck, "load": [load_before, os.getloadavg()[0]]}
                 loads += results[label]["load"]
                 print(label, results[label], flush=True)
             browser.close()
