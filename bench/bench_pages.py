@@ -3,9 +3,13 @@
 For each page it opens the page with the `esi` preset and the spinal cord ischaemia group, then toggles a sidebar
 filter (serious cases only) RUNS times, timing in the page's own clock from the click to the moment Streamlit
 reports the script idle with the page redrawn (as bench_browser.py does for Explore). The server runs in its own
-process group and is ended with it.
+process group and is ended with it. The machine's load average is recorded before and after each page: on a shared
+machine the times are only comparable with others measured under the same load.
 
-Usage: python bench/bench_pages.py --db PATH [--label pages-demo] [--runs N]
+``--app-root`` serves the dashboard of another checkout (an exported commit, for a baseline measured in the same
+conditions right before or after this one); its commit is recorded as ``--app-label`` names it.
+
+Usage: python bench/bench_pages.py --db PATH [--label pages-demo] [--runs N] [--app-root DIR --app-label NAME]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -59,7 +64,14 @@ def main() -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--label", default="pages-demo")
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--app-root", default=str(REPO), help="the checkout whose dashboard is served (default: this one)")
+    ap.add_argument("--app-label", default="", help="what --app-root is (default: its git commit)")
     args = ap.parse_args()
+    app_root = Path(args.app_root).resolve()
+    commit = args.app_label or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                              cwd=app_root).stdout.strip()
+    loads = [os.getloadavg()[0]]
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     con = duckdb.connect(args.db, read_only=True)
@@ -69,11 +81,11 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app" / "main.py"), "--server.port",
+        [sys.executable, "-m", "streamlit", "run", str(app_root / "explorer" / "app" / "main.py"), "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
          "false", "--server.fileWatcherType", "none"],
-        env={**os.environ, "EXPLORER_DB": str(Path(args.db).resolve())}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        env={**os.environ, "EXPLORER_DB": str(Path(args.db).resolve()), "PYTHONPATH": str(app_root)}, cwd=app_root,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     results = {}
     try:
@@ -88,6 +100,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for name, extra in PAGES:
                 label = name + (f" ({extra.split('=')[1]})" if extra else "")
+                load_before = os.getloadavg()[0]
                 t = time.perf_counter()
                 page.goto(f"{url}/{name}?{QUERY}{extra}")
                 idle(page)
@@ -104,24 +117,36 @@ def main() -> None:
                         times.append(time.perf_counter() - t)
                     results[f"{label}: reload (no filters here)"] = {
                         "p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
-                        "runs": len(times), "first_load_s": first, "cold": times[0], "errors": 0}
+                        "runs": len(times), "first_load_s": first, "cold": times[0], "errors": 0,
+                        "load": [load_before, os.getloadavg()[0]]}
+                    loads += results[f"{label}: reload (no filters here)"]["load"]
                     print(label, results[f"{label}: reload (no filters here)"], flush=True)
                     continue
                 page.evaluate(OBSERVE)
-                times = []
+                times, stuck = [], 0
                 for _ in range(args.runs):
                     page.evaluate("() => { window._clicked = null; window._idle = null; }")
                     box.click()
-                    page.wait_for_function("() => window._clicked !== null && window._idle !== null",
-                                           timeout=120_000)
+                    try:
+                        page.wait_for_function("() => window._clicked !== null && window._idle !== null",
+                                               timeout=120_000)
+                    except PlaywrightTimeout:  # no idle page 2 minutes after the click: counted, the page left
+                        stuck += 1
+                        break
                     idle(page)
                     times.append(page.evaluate("() => (window._idle - window._clicked) / 1000"))
+                if not times:
+                    results[label] = {"p50": float("nan"), "p95": float("nan"), "runs": 0, "first_load_s": first,
+                                      "cold": float("nan"), "errors": 0, "stuck": stuck,
+                                      "load": [load_before, os.getloadavg()[0]]}
+                    continue
                 errors = page.locator('[data-testid="stException"], [data-testid="stAlert"] .stError').count()
                 # the toggle alternates two selections: the first two changes compute, later ones may come from
                 # the per-selection cache (explorer/app/cached.py); "cold" is the slower of the first two
                 results[label] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
                                   "runs": len(times), "first_load_s": first, "cold": max(times[:2]),
-                                  "errors": errors}
+                                  "errors": errors, "stuck": stuck, "load": [load_before, os.getloadavg()[0]]}
+                loads += results[label]["load"]
                 print(label, results[label], flush=True)
             browser.close()
     finally:
@@ -130,7 +155,10 @@ def main() -> None:
             proc.wait(10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
-    save(args.label, {"db": args.db, "current_cases": current_cases, "pages": results})
+    loads.append(os.getloadavg()[0])
+    save(args.label, {"db": args.db, "current_cases": current_cases, "pages": results, "commit": commit,
+                      "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
+                      "load_1min": [min(loads), max(loads)]})
 
 
 if __name__ == "__main__":

@@ -152,11 +152,29 @@ def forest(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_
     ``stratify``, adjusted (see :func:`signal`)."""
     if selection.event is None:
         raise query.QueryError("a forest plot needs an event group")
+    pts = list(selection.event.pts)
+    if not stratify and exclude is None:  # every PT's 2x2 in one pass over the bound selection, as signal() has it
+        bind(store.con, selection, store.definitions)
+        cells = _event_set_cells(store, [(pt,) for pt in pts])
+        prior = store.prior()
+        m = disproportionality(cells["a"].to_numpy(), cells["b"].to_numpy(), cells["c"].to_numpy(),
+                               cells["d"].to_numpy(), prior, thresholds=thresholds)
+        source = PRIOR_WHOLE_DB if prior is not None else None
+        return pd.DataFrame([{"pt": pt, **_measures(m, i), "prior_source": source} for i, pt in enumerate(pts)])
     rows = []
-    for pt in selection.event.pts:
+    for pt in pts:
         s = signal(store, replace(selection, event=single_pt(pt)), thresholds, stratify, exclude)
         rows.append({"pt": pt, **s})
     return pd.DataFrame(rows)
+
+
+def _event_set_cells(store: Store, sets: list[tuple[str, ...]]) -> pd.DataFrame:
+    """The 2x2 cells (a, b, c, d) of the bound selection with each of several events (each a tuple of PTs) in turn,
+    one row per event in order, from one query (``signal_cells_sets``) instead of a bind per event."""
+    ensure_population_count(store.con)
+    names = [str(i) for i in range(len(sets))]
+    frame = store.run("signal_cells_sets", set_names=names, set_pts=[[p.lower() for p in pts] for pts in sets])
+    return frame.set_index("name").reindex(names).reset_index(drop=True).astype("int64")
 
 
 # ---- stratification, unmasking, multiplicity, the prior a table is scored with -------------------------------------
@@ -359,13 +377,17 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
         return pd.DataFrame()
     names = cells.groupby("pt_key")["pt"].first()
     groups = []
-    for name, group in store.definitions.events.items():
+    events = store.definitions.events
+    if plain and events:  # every group's 2x2 in one pass over the bound selection (no bind per group)
+        g = _event_set_cells(store, [e.pts for e in events.values()])
+        g["pt_key"] = [f"group:{name}" for name in events]
+        g = g[g["a"] > 0]  # like the PT rows: only groups reported with the exposure
+        groups.append(g[["pt_key", "a", "b", "c", "d"]])
+        for key in g["pt_key"]:
+            names[key] = f"[group] {events[key.removeprefix('group:')].title}"
+    for name, group in ({} if plain else events).items():  # stratified or unmasked: one bind per group
         bind(store.con, replace(selection, event=group), store.definitions)
-        if plain:
-            ensure_population_count(store.con)
-            g = store.run("signal_cells")
-        else:
-            g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
         if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
             continue
         g["pt_key"] = f"group:{name}"

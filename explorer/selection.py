@@ -193,6 +193,12 @@ def _variable(con: duckdb.DuckDBPyConnection, name: str) -> object:
     return row[0] if row else None
 
 
+# the values each connection was last bound with, by id(connection): a bind then sets only the variables that changed.
+# Trusted only while the connection still holds that bind's key (a new connection that reuses an id holds none).
+_BOUND: dict[int, tuple[str, dict]] = {}
+_BOUND_MAX = 256
+
+
 def _active_filters(values: dict) -> list[str]:
     """The names of the filters in use: a set value, a non-empty list, a true flag."""
     # (an age of 0 is a set value: compare with None and False by identity, not equality)
@@ -234,10 +240,15 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     # every current case, unfiltered: queries can then skip matching child rows to the selection
     values["all_cases"] = selection.exposure is None and selection.event is None and not _active_filters(values)
     key = _digest(sorted(values.items(), key=lambda kv: kv[0]))
-    if _variable(con, "bound_key") == key:
+    held = _variable(con, "bound_key")
+    if held == key:
         return  # this connection already holds exactly these values and their case sets
+    last = _BOUND.pop(id(con), None)
+    known = last[1] if last is not None and held is not None and last[0] == held else {}
     _set(con, "bound_key", None)  # a bind that fails half-way must not look complete
     for name, value in values.items():
+        if name in known and type(known[name]) is type(value) and known[name] == value:
+            continue  # the connection holds this value already (a filter change sets one or two variables)
         _set(con, name, value)
     statements = bind_statements()
     predicates = population_predicates()
@@ -256,6 +267,9 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     con.execute(statements["selected_from_hits" if selection.exposure or selection.event
                            else "selected_from_population"])
     _set(con, "bound_key", key)
+    if len(_BOUND) >= _BOUND_MAX:  # connections long closed: forget the oldest
+        _BOUND.pop(next(iter(_BOUND)))
+    _BOUND[id(con)] = (key, values)
 
 
 def ensure_population_count(con) -> None:
@@ -271,5 +285,11 @@ def ensure_population_count(con) -> None:
 
 
 def ensure_macros(con) -> None:
-    """Create the selection macros on this connection (temporary objects: allowed on read-only connections)."""
-    con.execute(MACROS.read_text(encoding="utf-8"))
+    """Create the selection macros on this connection (temporary objects: allowed on read-only connections), once:
+    the connection keeps a digest of the macros' text it ran."""
+    text = MACROS.read_text(encoding="utf-8")
+    digest = _digest(text)
+    if _variable(con, "macros_key") == digest:
+        return
+    con.execute(text)
+    _set(con, "macros_key", digest)

@@ -1,6 +1,6 @@
-"""Answers cached per (database file version, selection): a filter toggled back, or a page revisited, is not
-recomputed. The key is the file's (inode, mtime, size) and the selection's ``query_id``, so a load that replaces the
-file, or any change of exposure, event, comparator or filter, is a new key."""
+"""Answers and charts cached per (database file version, selection): a filter toggled back, or a page revisited, is
+not recomputed. The key is the file's (inode, mtime, size) and the selection's ``query_id``, so a load that replaces
+the file, or any change of exposure, event, comparator or filter, is a new key."""
 
 from __future__ import annotations
 
@@ -25,11 +25,21 @@ def call(fn: Callable, store: analysis.Store, selection: Selection, *args):
                    _fn=fn, _store=store, _sel=selection)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def _figure(name: str, args: tuple, kwargs: dict, _fn: Callable):
-    return _fn(*args, **kwargs)
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _chart(name: str, path: str, version: tuple, query_id: str, key: tuple, _build: Callable):
+    return _build()
 
 
-def figure(fn: Callable, *args, **kwargs):
-    """A chart built by ``fn(*args, **kwargs)`` (DataFrames, captions, flags), cached by its inputs' content."""
-    return _figure(f"{fn.__module__}.{fn.__qualname__}", args, kwargs, _fn=fn)
+def chart(name: str, store: analysis.Store, selection: Selection, key: tuple, build: Callable):
+    """The figure ``build()`` makes for this file version and selection, built once.
+
+    A filter toggled back, or a page revisited, gets the figure object itself: no DataFrame is hashed to find it and
+    no figure is unpickled (plotly validates every property again when it unpickles one). Figures are never changed
+    once built (``st.plotly_chart`` and the exports copy them), so one object can serve every session.
+
+    Args:
+        name: which chart of the page.
+        key: everything else the figure depends on (caption, synthetic flag, measure, ...), hashable and small.
+    """
+    path = store.path
+    return _chart(name, str(path), db.file_key(path), selection.query_id(), key, _build=build)

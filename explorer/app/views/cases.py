@@ -37,6 +37,24 @@ def _close() -> None:
     st.session_state["_listing_round"] = st.session_state.get("_listing_round", 0) + 1
 
 
+def _listing_key(v: dict, size: int) -> str:
+    """The listing's widget key. Another selection, page, sort or a closed case needs a new key when a row is
+    selected (a new key clears the row selection, so the old choice cannot open a case among other rows); with no row
+    selected the key stays, and the browser updates the grid in place instead of building a new one."""
+    wanted = f"listing-{state.signature(v)}-{v['page']}-{size}-{v['sort']}-{v['desc']}-" \
+             f"{st.session_state.get('_listing_round', 0)}"
+    held = st.session_state.get("_listing_key")
+    if held and held != wanted and not v["case"]:
+        try:
+            rows = st.session_state[held]["selection"]["rows"]
+        except (KeyError, TypeError):
+            rows = []
+        if not rows:
+            return held
+    st.session_state["_listing_key"] = wanted
+    return wanted
+
+
 def body(p: page.Page) -> None:
     s, sel, v = p.store, p.selection, p.view
     if p.missing:
@@ -64,8 +82,7 @@ def body(p: page.Page) -> None:
     b3.button("First page", disabled=v["page"] == 1, key="first", on_click=_go, args=(1,))
     shown = listing_frame(frame)
     st.caption("Select a row (the box at its left) to open the case below.")
-    key = f"listing-{state.signature(v)}-{v['page']}-{size}-{v['sort']}-{v['desc']}-" \
-          f"{st.session_state.get('_listing_round', 0)}"
+    key = _listing_key(v, size)
     event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key=key)
     downloads.table(shown, f"case listing page {v['page']}", p.caption(), p.synthetic, "listing")

@@ -31,7 +31,7 @@ def body(p: page.Page) -> None:
     cap = p.caption()
 
     years = cached.call(analysis.by_year, s, sel)
-    fig = cached.figure(charts.cases_by_year, years, cap, p.synthetic)
+    fig = cached.chart("years", s, sel, (cap, p.synthetic), lambda: charts.cases_by_year(years, cap, p.synthetic))
     st.plotly_chart(fig, width="stretch", key="chart-years")
     downloads.chart(fig, "cases by year", "years")
     downloads.table(years, "cases by year", cap, p.synthetic, "years-table")
@@ -40,21 +40,22 @@ def body(p: page.Page) -> None:
     with left:
         out = cached.call(analysis.outcomes, s, sel)
         if len(out):
-            f2 = cached.figure(charts.bars, out, "outcome", "n_cases", cap, p.synthetic,
-                               "Outcomes (a case can have several)")
+            f2 = cached.chart("outcomes", s, sel, (cap, p.synthetic), lambda: charts.bars(
+                out, "outcome", "n_cases", cap, p.synthetic, "Outcomes (a case can have several)"))
             st.plotly_chart(f2, width="stretch", key="chart-outcomes")
             downloads.chart(f2, "outcomes", "outcomes")
             downloads.table(out, "outcomes", cap, p.synthetic, "outcomes-table")
     with right:
         pts = cached.call(analysis.pts, s, sel, 25)
         if len(pts):
-            f3 = cached.figure(charts.bars, pts, "pt", "n_cases", cap, p.synthetic,
-                               "Preferred terms (25 most reported)", horizontal=True)
+            f3 = cached.chart("pts", s, sel, (cap, p.synthetic), lambda: charts.bars(
+                pts, "pt", "n_cases", cap, p.synthetic, "Preferred terms (25 most reported)", horizontal=True))
             st.plotly_chart(f3, width="stretch", key="chart-pts")
             downloads.chart(f3, "preferred terms", "pts")
             downloads.table(pts, "preferred terms", cap, p.synthetic, "pts-table")
     demo = cached.call(analysis.demographics, s, sel)
-    f4 = cached.figure(charts.demographics, demo, cap, p.synthetic)  # four panels: one chart for the browser
+    f4 = cached.chart("demographics", s, sel, (cap, p.synthetic),  # four panels: one chart for the browser
+                      lambda: charts.demographics(demo, cap, p.synthetic))
     st.plotly_chart(f4, width="stretch", key="chart-demographics")
     downloads.chart(f4, "demographics", "demographics")
     downloads.table(demo, "demographics", cap, p.synthetic, "demo-table")

@@ -32,7 +32,8 @@ def body(p: page.Page) -> None:
     for line in lines:
         st.markdown(line)
     cap = p.caption()
-    fig = cached.figure(charts.onset_histogram, res["days"]["onset_days"], cap, p.synthetic)
+    fig = cached.chart("onset", s, sel, (cap, p.synthetic),
+                       lambda: charts.onset_histogram(res["days"]["onset_days"], cap, p.synthetic))
     st.plotly_chart(fig, width="stretch", key="chart-onset")
     downloads.chart(fig, "time to onset", "onset")
     downloads.table(res["days"], "time to onset", cap, p.synthetic, "onset-table")

@@ -10,7 +10,6 @@ from explorer import analysis
 from explorer.app import cached, downloads, fmt, page, signal_panels, state
 from explorer.app.signal_tables import cautions, cells_table, export_row, measures_table
 from explorer.report import charts
-from explorer.stats import disproportionality
 
 VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
@@ -45,7 +44,8 @@ def forest(p: page.Page, sel) -> None:
     v["measure"] = measure
     cap = p.caption()
     if fr[measure].notna().any():
-        fig = cached.figure(charts.forest, fr, cap, p.synthetic, measure)
+        fig = cached.chart("forest", p.store, sel, (cap, p.synthetic, measure),
+                           lambda: charts.forest(fr, cap, p.synthetic, measure))
         st.plotly_chart(fig, width="stretch", key="chart-forest")
         downloads.chart(fig, "forest plot", "forest")
     else:
@@ -58,20 +58,6 @@ def forest(p: page.Page, sel) -> None:
     table = table.apply(lambda col: pd.to_numeric(col) if col.name not in ("pt",) and col.dtype == object else col)
     st.dataframe(fmt.rounded(table), hide_index=True, width="stretch")
     downloads.table(table, "forest plot table", cap, p.synthetic, "forest-table")
-
-
-def _with_group_intervals(table: pd.DataFrame, prior) -> pd.DataFrame:
-    """Event-group rows come without their PRR/ROR intervals: compute them from their cells, like the PT rows'."""
-    gaps = table["pt_key"].astype(str).str.startswith("group:") & table["ror_lower"].isna()
-    if not gaps.any():
-        return table
-    part = table[gaps]
-    m = disproportionality(part["a"], part["b"], part["c"], part["d"], prior)
-    out = table.copy()
-    for key in ("prr_lower", "prr_upper", "ror_lower", "ror_upper"):
-        if key in m:
-            out.loc[gaps, key] = list(m[key])
-    return out
 
 
 RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lower bound)",
@@ -98,9 +84,6 @@ def screen(p: page.Page, sel) -> None:
     if table.empty:
         st.info("No PT is reported with this exposure in the selection.")
         return
-    table = _with_group_intervals(table, p.store.prior())
-    if analysis.RANKINGS[rank] in table.columns:  # group rows' intervals filled in: rank again
-        table = table.sort_values([analysis.RANKINGS[rank], "a"], ascending=False, na_position="last")
     table = table[table["a"] >= min_a]
     if search:
         table = table[table["pt"].str.contains(search, case=False, na=False, regex=False)]
