@@ -173,7 +173,10 @@ def _selection(args, store):
         exposure = ingredient_exposure(args.ingredient, args.route)
     if exposure is not None:
         exposure = exposure.with_options(strict_route=args.strict_route, any_role=args.any_role, roles=roles)
-    event = event_of(defs.event(args.event_group) if args.event_group else None, args.event or ())
+    from explorer.meddra.lookup import as_pts
+
+    pts = as_pts(store.con, list(args.event or ()))  # an LLT names its PT once MedDRA is imported
+    event = event_of(defs.event(args.event_group) if args.event_group else None, pts)
     event = _meddra_event(args, store, event)
     comparator = defs.exposure(args.comparator) if args.comparator else None
 

@@ -215,7 +215,9 @@ def check_against_store(args: argparse.Namespace) -> None:
     try:
         if not query.rows(con, "pt_vocab_present")[0][0]:
             return
-        keys = [p.strip().lower() for p in pts]
+        from explorer.meddra.lookup import as_pts
+
+        keys = [p.strip().lower() for p in as_pts(con, pts)]  # an LLT counts as its PT once MedDRA is imported
         known = {k for (k,) in query.rows(con, "pt_vocab_known", keys=keys)}
         unknown = [p for p, k in zip(pts, keys, strict=True) if k not in known]
         if not unknown:

@@ -419,3 +419,13 @@ def test_every_export_caption_names_the_meddra_version(meddra_db, plain_db):
             store.close()
         captions = [cap for _, cap, _ in evidence._charts(report)]
         assert captions and all(words in cap for cap in captions), captions
+
+
+def test_an_lowest_level_term_given_as_event_selects_its_pt(meddra_db, plain_db, capsys):
+    # "Zorblat fit" is an LLT of the PT "Zorblat syndrome" (cases 1 and 5 once mapped); "Old zorb spell" a
+    # non-current LLT of "Flimmer palsy" (cases 3, 7 and 8)
+    assert listed_cases(capsys, meddra_db, "--event", "zorblat  FIT") == {1, 5}
+    assert listed_cases(capsys, meddra_db, "--event", "Old zorb spell") == {3, 7, 8}
+    assert listed_cases(capsys, meddra_db, "--event", "Zorblat syndrome") == {1, 5}
+    # without MedDRA the reported term is used as shipped
+    assert listed_cases(capsys, plain_db, "--event", "Zorblat fit") == {5}

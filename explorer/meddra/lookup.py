@@ -52,6 +52,18 @@ def version_label(con: duckdb.DuckDBPyConnection) -> str | None:
     return f"MedDRA {found[0]} {found[1]}" if found else None
 
 
+def as_pts(con: duckdb.DuckDBPyConnection, terms: list[str] | tuple[str, ...]) -> list[str]:
+    """Terms given as PTs, with every lowest-level term (current or not) of the current MedDRA version replaced by
+    its PT; unchanged without imported MedDRA (reported terms are then used as shipped)."""
+    if current_version(con) is None:
+        return list(terms)
+    out = []
+    for term in terms:
+        found = query.rows(con, "meddra_term_pt", term=term)
+        out.append(found[0][0] if found else term)
+    return out
+
+
 def require(con: duckdb.DuckDBPyConnection, db_path: str | Path | None = None) -> str:
     """The current MedDRA version label.
 
