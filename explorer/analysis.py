@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import onset, query, stats
+from explorer.constants import RANKINGS
 from explorer.definitions import single_pt
 from explorer.selection import Selection, bind, ensure_population_count
 from explorer.stats import Prior, Thresholds, disproportionality
@@ -352,8 +353,7 @@ def _multiplicity(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-RANKINGS = {"eb05": "eb05", "ic025": "ic025", "ror_lower": "ror_lower", "prr": "prr", "q_chi2": "q_chi2",
-            "eb05_stratified": "eb05_stratified", "ror_mh_lower": "ror_mh_lower"}
+
 
 
 def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
@@ -410,9 +410,9 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     if stratify:
         scored["prior_source_stratified"] = source_s
     scored = _multiplicity(scored)
-    ranked = _ranked(scored, rank_by)
-    ranked.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=list(stratify))
-    return ranked
+    out = ranked(scored, rank_by)
+    out.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=list(stratify))
+    return out
 
 
 def screen_ingredients(store: Store, selection: Selection, rank_by: str = "eb05",
@@ -443,9 +443,9 @@ def screen_ingredients(store: Store, selection: Selection, rank_by: str = "eb05"
         scored = _scored(frame, prior, thresholds)
         scored["prior_source"] = source
     scored = _multiplicity(scored)
-    ranked = _ranked(scored, rank_by)
-    ranked.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=list(stratify))
-    return ranked
+    out = ranked(scored, rank_by)
+    out.attrs.update(n_tested=int(len(scored)), prior_source=source, strata=list(stratify))
+    return out
 
 
 def _scored(frame: pd.DataFrame, prior: Prior | None, thresholds: Thresholds) -> pd.DataFrame:
@@ -459,12 +459,18 @@ def _scored(frame: pd.DataFrame, prior: Prior | None, thresholds: Thresholds) ->
     return scored
 
 
-def _ranked(frame: pd.DataFrame, rank_by: str) -> pd.DataFrame:
-    key = RANKINGS.get(rank_by, "eb05")
-    if key not in frame.columns:
+def ranked(frame: pd.DataFrame, rank_by: str) -> pd.DataFrame:
+    """Screening rows ranked by one of :data:`RANKINGS` (then by the number of cases).
+
+    Raises:
+        QueryError: an unknown ranking, or one this table cannot have (stratified measures without ``--stratify``).
+    """
+    if rank_by not in RANKINGS:
+        raise query.QueryError(f"cannot rank by {rank_by!r}; choose one of {', '.join(RANKINGS)}")
+    if rank_by not in frame.columns:
         raise query.QueryError(f"cannot rank by {rank_by!r} here (it needs --stratify or a prior)")
-    ascending = key.startswith("q_")
-    return frame.sort_values([key, "a"], ascending=[ascending, False], na_position="last").reset_index(drop=True)
+    ascending = rank_by.startswith("q_")
+    return frame.sort_values([rank_by, "a"], ascending=[ascending, False], na_position="last").reset_index(drop=True)
 
 
 # ---- over time ------------------------------------------------------------------------------------------------------

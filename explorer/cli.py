@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from explorer import __version__, codes, options
-from explorer.constants import DB_ENV, DEFAULT_DB, SYNTHETIC_BANNER
+from explorer.constants import DB_ENV, DEFAULT_DB, RANKINGS, SYNTHETIC_BANNER
 from explorer.errors import ExplorerError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -809,8 +809,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screen", action="store_true", help="rank every PT and group (for an exposure) or every "
                    "ingredient (for an event)")
     p.add_argument("--forest", action="store_true", help="one row per PT of the event group")
-    p.add_argument("--rank-by", default="eb05", choices=("eb05", "ic025", "ror_lower", "prr"),
-                   help="with --screen: ranking (default: eb05)")
+    p.add_argument("--rank-by", default="eb05", choices=RANKINGS,
+                   help="with --screen: ranking (default: eb05; the q-value smallest first, the stratified measures "
+                   "with --stratify)")
     p.add_argument("--limit", type=options.positive_int, default=30, help="with --screen: rows to show (default: 30)")
     p.add_argument("--min-cases", type=options.positive_int, default=3,
                    help="fewest cases for a PRR/ROR signal (default: 3)")

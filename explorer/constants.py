@@ -13,6 +13,9 @@ DEFAULT_DB = Path("data/faers.duckdb")
 DB_ENV = "EXPLORER_DB"
 """The environment variable that names the dashboard's store."""
 
+RANKINGS = ("eb05", "ic025", "ror_lower", "prr", "q_chi2", "eb05_stratified", "ror_mh_lower")
+"""The columns a screening can be ranked by (largest first; the q-value smallest first)."""
+
 SYNTHETIC_NOTICE = "synthetic demo data — not FDA data"
 """Shown with every number, chart and export from a store loaded from the generator's quarters."""
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from explorer import analysis
 from explorer.app import db
 from explorer.selection import Selection
+from explorer.store.reader import Store
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -18,7 +18,7 @@ def _cached(name: str, path: str, version: tuple, query_id: str, args: tuple, _f
     return _fn(_store, _sel, *args)
 
 
-def call(fn: Callable, store: analysis.Store, selection: Selection, *args):
+def call(fn: Callable, store: Store, selection: Selection, *args):
     """``fn(store, selection, *args)``, from the cache when this file version and selection were answered before."""
     path = store.path
     return _cached(f"{fn.__module__}.{fn.__qualname__}", str(path), db.file_key(path), selection.query_id(), args,
@@ -30,7 +30,7 @@ def _chart(name: str, path: str, version: tuple, query_id: str, key: tuple, _bui
     return _build()
 
 
-def chart(name: str, store: analysis.Store, selection: Selection, key: tuple, build: Callable):
+def chart(name: str, store: Store, selection: Selection, key: tuple, build: Callable):
     """The figure ``build()`` makes for this file version and selection, built once.
 
     A filter toggled back, or a page revisited, gets the figure object itself: no DataFrame is hashed to find it and

@@ -8,15 +8,15 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from explorer import analysis
 from explorer.app import db, downloads, sidebar
 from explorer.errors import ExplorerError
 from explorer.report import charts  # noqa: F401 - pages read common.charts.caption
+from explorer.store.reader import Store
 
 db_path = db.db_path
 
 
-def store() -> analysis.Store:
+def store() -> Store:
     """A store on a cursor of this rerun's own (the previous rerun's cursor of this session is closed)."""
     old = st.session_state.pop("_common_cursor", None)
     if old is not None:
@@ -33,10 +33,10 @@ def store() -> analysis.Store:
     st.session_state["_common_cursor"] = cur
     from explorer.definitions import load_definitions
 
-    return analysis.Store(cur.con, db.db_path(), load_definitions())
+    return Store(cur.con, db.db_path(), load_definitions())
 
 
-def banner(s: analysis.Store) -> bool:
+def banner(s: Store) -> bool:
     """Show the synthetic-data banner when synthetic data are loaded; return whether they are."""
     synthetic, _ = s.notice()
     if synthetic:
@@ -45,7 +45,7 @@ def banner(s: analysis.Store) -> bool:
     return synthetic
 
 
-def pt_vocabulary(s: analysis.Store) -> list[str]:
+def pt_vocabulary(s: Store) -> list[str]:
     """The PTs of the loaded reactions, most frequent first."""
     return sidebar.lookup("app_pt_vocab")
 

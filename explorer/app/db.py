@@ -19,9 +19,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from explorer.constants import DB_ENV, DEFAULT_DB
 from explorer.definitions import load_definitions
@@ -52,7 +55,7 @@ class _Instance:
 
     path: Path
     key: tuple[int, int, int]
-    root: object
+    root: duckdb.DuckDBPyConnection
     cursors: set = field(default_factory=set)
     retired: bool = False
 
@@ -62,7 +65,7 @@ class Cursor:
     """A cursor of one instance; ``busy`` while a rerun uses it."""
 
     instance: _Instance
-    con: object
+    con: duckdb.DuckDBPyConnection
     busy: bool = False
     closed: bool = False
     last_used: float = 0.0
@@ -167,7 +170,7 @@ REGISTRY = Registry()
 
 
 @contextlib.contextmanager
-def rerun_store(session: dict) -> Iterator[Store]:
+def rerun_store(session: MutableMapping[str, Any] | Any) -> Iterator[Store]:
     """The store for one rerun of one session, on a cursor no other running rerun holds.
 
     Args:

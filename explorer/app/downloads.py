@@ -32,8 +32,11 @@ def chart(fig: go.Figure, name: str, key: str) -> None:
             cols = st.columns(3)
             for col, fmt in zip(cols, ("png", "svg", "pdf"), strict=True):
                 what = "PNG 300 dpi" if fmt == "png" else f"{fmt.upper()} (vector)"
+                def render(fmt: str = fmt, width: float = width) -> bytes:
+                    return export.figure_bytes(fig, fmt, width)
+
                 col.download_button(
-                    what, data=lambda fmt=fmt, width=width: export.figure_bytes(fig, fmt, width),
+                    what, data=render,
                     file_name=f"{slug(name)}-{'single' if width < 5 else 'double'}.{fmt}", mime=MIME[fmt],
                     key=f"{key}-{fmt}-{width}", on_click="ignore", help=f"{name}, {label}")
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from explorer import analysis
 from explorer.app import db, state
 from explorer.meddra import lookup, service
 from explorer.selection import Selection
+from explorer.store.reader import Store
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -35,7 +35,7 @@ def names(level: str) -> dict[str, str]:
     return _names(str(path), db.file_key(path), level)
 
 
-def render(v: dict, s: analysis.Store) -> None:
+def render(v: dict, s: Store) -> None:
     """Draw the picker under the event choices and write its values into the view (nothing without MedDRA)."""
     label = service.version_label(s)
     if label is None:
@@ -51,13 +51,13 @@ def render(v: dict, s: analysis.Store) -> None:
         scopes = ["narrow", "broad"]
         v["scope"] = st.radio("Scope", scopes, horizontal=True, key=state.seed(
             "scope", v["scope"] if v["scope"] in scopes else "narrow", scopes), help="broad: narrow and broad terms")
-        v["hlt"] = tuple(st.multiselect("HLT", list(hlts), format_func=hlts.get,
+        v["hlt"] = tuple(st.multiselect("HLT", list(hlts), format_func=lambda c: hlts.get(c, str(c)),
                                         key=state.seed("hlt", [c for c in v["hlt"] if c in hlts])))
-        v["soc"] = tuple(st.multiselect("SOC (every axis)", list(socs), format_func=socs.get,
+        v["soc"] = tuple(st.multiselect("SOC (every axis)", list(socs), format_func=lambda c: socs.get(c, str(c)),
                                         key=state.seed("soc", [c for c in v["soc"] if c in socs])))
 
 
-def apply(v: dict, s: analysis.Store, sel: Selection) -> Selection:
+def apply(v: dict, s: Store, sel: Selection) -> Selection:
     """The selection with the picker's MedDRA terms joined to its event (unchanged without MedDRA or a choice).
 
     Raises:
@@ -72,7 +72,7 @@ def apply(v: dict, s: analysis.Store, sel: Selection) -> Selection:
     return replace(sel, event=service.combine(sel.event, group))
 
 
-def case_reactions(s: analysis.Store, caseid: int | str) -> None:
+def case_reactions(s: Store, caseid: int | str) -> None:
     """Under a case: each reported term, the current MedDRA PT it maps to and the PT's primary SOC."""
     frame = service.case_reactions(s, caseid)
     if frame is not None:
@@ -80,7 +80,7 @@ def case_reactions(s: analysis.Store, caseid: int | str) -> None:
         st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def overview_section(s: analysis.Store) -> None:
+def overview_section(s: Store) -> None:
     """For the Overview page: the MedDRA version, how reported terms map, and the terms that map to no PT."""
     info = service.overview(s)
     st.subheader("MedDRA")

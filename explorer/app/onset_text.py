@@ -32,9 +32,9 @@ def describe(days, n_selected: int, res: dict) -> list[str]:
     else:
         ci = ("95% CI not defined" if any(x is None or math.isnan(x) for x in (lo, hi))
               else f"95% CI {lo:.2f}–{hi:.2f}")
-        if not math.isnan(hi) and hi < 1:
+        if hi is not None and not math.isnan(hi) and hi < 1:
             fit = f"Weibull shape {k:.2f} ({ci}): below 1, the hazard falls with time — onsets cluster early."
-        elif not math.isnan(lo) and lo > 1:
+        elif lo is not None and not math.isnan(lo) and lo > 1:
             fit = f"Weibull shape {k:.2f} ({ci}): above 1, the hazard rises with time — onsets come late."
         else:
             fit = (f"Weibull shape {k:.2f} ({ci}): the interval includes 1, so the fit alone cannot tell a falling "

@@ -11,11 +11,13 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from explorer import analysis, query
+from explorer import query
 from explorer.app import db, sidebar, state
 from explorer.errors import ExplorerError
+from explorer.meddra import service as meddra_service
 from explorer.report import charts
 from explorer.selection import Selection
+from explorer.store.reader import Store
 
 log = logging.getLogger(__name__)
 APP_TITLE = "FAERS signal explorer"
@@ -26,19 +28,28 @@ class Page:
     """What a page body receives."""
 
     name: str
-    store: analysis.Store
+    store: Store
     view: dict
     selection: Selection | None
     missing: str
     synthetic: bool
 
+    @property
+    def sel(self) -> Selection:
+        """The sidebar's selection, on a page run with one (see :func:`run`)."""
+        if self.selection is None:
+            raise RuntimeError(f"page {self.name} was run without the sidebar's selection")
+        return self.selection
+
     def caption(self, what: str = "") -> str:
-        """The caption of any chart or table of this page: source, quarters, deduplication, selection, filters."""
+        """The caption of any chart or table of this page: source, quarters, deduplication, selection, filters,
+        the MedDRA version of the terms."""
         _, notice = self.store.notice()
         sel = self.selection
         definition = what or (describe(sel) if sel is not None else "all current cases")
         filters = sel.filters.describe() if sel is not None else ""
-        return charts.caption(notice, sidebar.quarters_label(), definition, filters, self.synthetic)
+        return charts.caption(notice, sidebar.quarters_label(), definition, filters, self.synthetic,
+                              meddra_service.version_label(self.store))
 
 
 def describe(sel: Selection) -> str:

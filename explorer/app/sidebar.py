@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import cast
 
 import streamlit as st
 
-from explorer import analysis, codes, query
+from explorer import codes, query
 from explorer.app import db, meddra_picker, state
 from explorer.definitions import Definitions, EventGroup, ingredient_exposure, single_pt
 from explorer.selection import Filters, Selection, validate
+from explorer.store.reader import Store
 
 SEXES = ("F", "M")
 REPORTERS = ("MD", "PH", "OT", "HP", "CN", "LW")
@@ -128,7 +130,7 @@ def _options(values, allowed) -> list:
     return [x for x in values if x in allowed]
 
 
-def render(v: dict, s: analysis.Store, need_exposure: bool) -> None:
+def render(v: dict, s: Store, need_exposure: bool) -> None:
     """Draw the sidebar's widgets and write their values into the view ``v``."""
     defs = s.definitions
     sb = st.sidebar
@@ -176,7 +178,7 @@ def render(v: dict, s: analysis.Store, need_exposure: bool) -> None:
     held = st.session_state.get(state.widget_key("years"))
     if held is not None and not (lo <= held[0] <= held[1] <= hi):  # the data's years changed with a load
         del st.session_state[state.widget_key("years")]
-    years = sb.slider("Year received", lo, hi, key=state.seed("years", (y0, y1)))
+    years = cast("tuple[int, int]", sb.slider("Year received", lo, hi, key=state.seed("years", (y0, y1))))
     v["year_from"], v["year_to"] = (years[0] if years[0] > lo else 0), (years[1] if years[1] < hi else 0)
     v["sex"] = tuple(sb.multiselect("Sex", SEXES, key=state.seed("sex", _options(v["sex"], SEXES)),
                                     format_func=lambda c: codes.label("sex", c)))
@@ -201,7 +203,7 @@ def render(v: dict, s: analysis.Store, need_exposure: bool) -> None:
                                  "earlier case. Flagged, and kept unless excluded here.")
 
 
-def selection(v: dict, s: analysis.Store, need_exposure: bool = True) -> tuple[Selection, str]:
+def selection(v: dict, s: Store, need_exposure: bool = True) -> tuple[Selection, str]:
     """Draw the sidebar, then return the view's selection (validated) and what is missing from it ('' if nothing).
 
     Raises:

@@ -16,17 +16,18 @@ from explorer.app import downloads, page, sidebar
 from explorer.errors import ExplorerError
 from explorer.report import charts, method_charts
 from explorer.selection import Selection
+from explorer.store.reader import Store
 
 STRATUM_LABELS = {"age_band": "Age band", "sex": "Sex", "year": "Year received"}
 
 
-def _context(store: analysis.Store, selection: Selection) -> tuple[bool, str]:
+def _context(store: Store, selection: Selection) -> tuple[bool, str]:
     synthetic, notice = store.notice()
     return synthetic, charts.caption(notice, sidebar.quarters_label(), page.describe(selection),
                                      selection.filters.describe(), synthetic)
 
 
-def signals_page(store: analysis.Store, selection: Selection) -> None:
+def signals_page(store: Store, selection: Selection) -> None:
     """The Signals page's review panels, in one expander each."""
     if selection.exposure is None or selection.event is None:
         return
@@ -41,10 +42,10 @@ def signals_page(store: analysis.Store, selection: Selection) -> None:
         st.error(str(e))
 
 
-def adjusted(store: analysis.Store, selection: Selection) -> None:
+def adjusted(store: Store, selection: Selection) -> None:
     """Crude and adjusted measures side by side, for the strata the user picks."""
     keys = st.multiselect("Stratify by", list(analysis.STRATA), default=list(analysis.STRATA),
-                          format_func=STRATUM_LABELS.get, key="sp-strata")
+                          format_func=lambda k: STRATUM_LABELS.get(k, k), key="sp-strata")
     if not keys:
         st.info("Choose at least one stratification key.")
         return
@@ -69,7 +70,7 @@ def adjusted(store: analysis.Store, selection: Selection) -> None:
     downloads.table(table, "crude and stratified", cap, synthetic, "sp-adjusted-table")
 
 
-def over_time(store: analysis.Store, selection: Selection) -> None:
+def over_time(store: Store, selection: Selection) -> None:
     """PRR, ROR or IC by quarter or year received, cumulative or not, with the timeline's events."""
     c1, c2, c3 = st.columns(3)
     period = c1.radio("Period", list(analysis.PERIODS), horizontal=True, key="sp-period")
@@ -92,7 +93,7 @@ def over_time(store: analysis.Store, selection: Selection) -> None:
     downloads.table(frame, "disproportionality over time", cap, synthetic, "sp-over-time-table")
 
 
-def unmasking(store: analysis.Store, selection: Selection) -> None:
+def unmasking(store: Store, selection: Selection) -> None:
     """Each measure with and without a masking drug's or event's cases in the reference group."""
     choices = ["", *sorted(store.definitions.events), *sorted(n for n, e in store.definitions.exposures.items()
                                                               if e.ingredients)]
@@ -111,7 +112,7 @@ def unmasking(store: analysis.Store, selection: Selection) -> None:
     downloads.table(table, "unmasking", cap, synthetic, "sp-unmasking")
 
 
-def onset_page(store: analysis.Store, selection: Selection) -> None:
+def onset_page(store: Store, selection: Selection) -> None:
     """Time to onset compared with the exposure's other events or the comparator's: both distributions, KS and AD."""
     if selection.exposure is None or selection.event is None:
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from explorer import query
-from explorer.analysis import DEFAULT_THRESHOLDS, RANKINGS, Store
+from explorer.analysis import DEFAULT_THRESHOLDS, Store, ranked
 from explorer.definitions import EventGroup, MeddraTerms
 from explorer.errors import ExplorerError
 from explorer.meddra import lookup
@@ -83,8 +83,7 @@ def screen_groups(store: Store, selection: Selection, by: str, rank_by: str = "e
     for key in _MEASURES:
         if key in m:
             frame[key] = m[key]
-    key = RANKINGS.get(rank_by, "eb05")
-    return frame.sort_values([key, "a"], ascending=False, na_position="last").reset_index(drop=True)
+    return ranked(frame, rank_by)
 
 
 def case_reactions(store: Store, caseid: int | str) -> pd.DataFrame | None:

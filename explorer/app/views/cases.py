@@ -5,6 +5,7 @@ import streamlit as st
 
 from explorer import analysis, codes
 from explorer.app import cached, downloads, meddra_picker, page, state
+from explorer.errors import ExplorerError
 
 FIRST = ["caseid", "exposure_drugs", "reactions", "received_date", "event_date", "event_date_precision", "sex",
          "age_years", "country", "occp_cod", "rept_cod", "is_serious", "is_death", "probable_duplicate_of"]
@@ -56,7 +57,7 @@ def _listing_key(v: dict, size: int) -> str:
 
 
 def body(p: page.Page) -> None:
-    s, sel, v = p.store, p.selection, p.view
+    s, sel, v = p.store, p.sel, p.view
     if p.missing:
         st.info(f"To list cases, {p.missing}.")
         return
@@ -96,7 +97,7 @@ def body(p: page.Page) -> None:
 def case(p: page.Page, caseid: str) -> None:
     try:
         parts = analysis.case(p.store, caseid)
-    except Exception as e:  # noqa: BLE001 - a case from an old link that is no longer current
+    except ExplorerError as e:  # a case from an old link that is no longer current, or not a case number
         st.warning(str(e))
         return
     h1, h2 = st.columns([4, 1])

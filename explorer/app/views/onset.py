@@ -8,7 +8,7 @@ from explorer.report import charts
 
 
 def body(p: page.Page) -> None:
-    s, sel = p.store, p.selection
+    s, sel = p.store, p.sel
     if p.missing:
         st.info(f"To compute the time to onset, {p.missing}.")
         return

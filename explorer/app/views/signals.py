@@ -101,7 +101,7 @@ def screen(p: page.Page, sel) -> None:
 
 
 def body(p: page.Page) -> None:
-    sel, v, defs = p.selection, p.view, p.store.definitions
+    sel, v, defs = p.sel, p.view, p.store.definitions
     st.caption("Disproportionality is hypothesis-generating: it says a pair is reported more often than expected "
                "among spontaneous reports, not that the drug causes the event, nor how often it happens.")
     if p.missing:
