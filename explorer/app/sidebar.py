@@ -14,15 +14,10 @@ import streamlit as st
 
 from explorer import codes, query
 from explorer.app import db, meddra_picker, state
-from explorer.definitions import Definitions, EventGroup, ingredient_exposure, single_pt
-from explorer.selection import Filters, Selection, validate
+from explorer.codes import OUTCOMES, REPORT_TYPES, REPORTERS, SEXES
+from explorer.definitions import Definitions, ingredient_exposure
+from explorer.selection import Filters, Selection, event_of, validate
 from explorer.store.reader import Store
-
-SEXES = ("F", "M")
-REPORTERS = ("MD", "PH", "OT", "HP", "CN", "LW")
-REPORT_TYPES = ("EXP", "PER", "DIR", "5DAY", "30DAY")
-OUTCOMES = ("DE", "LT", "HO", "DS", "CA", "RI", "OT")
-
 
 # ---- look-ups, cached per version of the database file --------------------------------------------------------
 
@@ -85,16 +80,7 @@ def selection_from_view(v: dict, defs: Definitions, years: tuple[int, int]) -> t
             missing = "choose an ingredient in the sidebar (type to search)"
     if exposure is not None:
         exposure = exposure.with_options(strict_route=v["strict"], any_role=v["any_role"])
-    pts = list(v["pts"])
-    event = None
-    if v["event_group"] in defs.events:
-        event = defs.event(v["event_group"])
-        if pts:
-            event = EventGroup(f"{event.name}+pts", f"{event.title} and {', '.join(pts)}", (*event.pts, *pts))
-    elif len(pts) == 1:
-        event = single_pt(pts[0])
-    elif pts:
-        event = EventGroup("pts:" + "|".join(pts), ", ".join(pts), tuple(pts))
+    event = event_of(defs.event(v["event_group"]) if v["event_group"] in defs.events else None, v["pts"])
     lo, hi = years
     y0, y1 = v["year_from"] or lo, v["year_to"] or hi
     filters = Filters(
