@@ -94,7 +94,7 @@ def _labels(fig: go.Figure, axis: str) -> list[str]:
 
 
 def _wrap_label(text: str, width: int) -> str:
-    return _wrap(text, width) if len(text) > width else text
+    return wrap(text, width) if len(text) > width else text
 
 
 def for_print(fig: go.Figure, width_in: float = DOUBLE_COLUMN_IN) -> tuple[go.Figure, int, int]:
@@ -140,9 +140,9 @@ def for_print(fig: go.Figure, width_in: float = DOUBLE_COLUMN_IN) -> tuple[go.Fi
                                               if str(k).startswith("xaxis")) else 0)
     legend = sum(1 for t in f.data if t.showlegend is not False and t.name) > 1
     legend_block = fs + 14 if legend else 0
-    cap_lines = _wrap(cap, max(int((width - 16) / (fs * 0.5)), 30)).split("<br>") if cap else []
+    cap_lines = wrap(cap, max(int((width - 16) / (fs * 0.5)), 30)).split("<br>") if cap else []
     cap_block = len(cap_lines) * round(fs * 1.3) + 8
-    title_lines = [f"<b>{t}</b>" for t in _wrap(title, max(int((width - 10) / (12 * _CHAR * 1.05)), 20)).split("<br>")]
+    title_lines = [f"<b>{t}</b>" for t in wrap(title, max(int((width - 10) / (12 * _CHAR * 1.05)), 20)).split("<br>")]
     if synthetic:
         title_lines.append(f'<span style="color:{ACCENT}">Synthetic demo data — not FDA data</span>')
     top = len(title_lines) * 16 + 12 + (fs + 6 if len(f.layout.annotations) else 0)  # subplot titles
@@ -179,7 +179,7 @@ def _em(text: str) -> float:
     return sum(0.68 if c.isupper() else 0.56 if c.isdigit() else 0.3 if c in " .,;:il'()|" else 0.5 for c in text)
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     """Wrap at about ``width`` lower-case characters per line (capitals count wider), joined with <br>."""
     words, lines, line = text.split(), [], ""
     for w in words:

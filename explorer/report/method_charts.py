@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.report.charts import ACCENT, NON_SERIOUS, SERIOUS, template
+from explorer.report.charts import ACCENT, NON_SERIOUS, SERIOUS, template, wrap
 
 MEASURES = {"ror": ("ROR", "ror_lower", "ror_upper"), "prr": ("PRR", "prr_lower", "prr_upper"),
             "ic": ("IC", "ic025", "ic975"), "ror_mh": ("ROR (Mantel-Haenszel)", "ror_mh_lower", "ror_mh_upper")}
@@ -24,21 +24,9 @@ def _finish(fig: go.Figure, title: str, cap: str, synthetic: bool, caption_y: fl
     if synthetic:
         title = f"{title} — synthetic demo data, not FDA data"
     fig.update_layout(template=template(), title={"text": title, "x": 0, "font": {"size": 14}})
-    fig.add_annotation(text=_wrap(cap, 130), xref="paper", yref="paper", x=0, y=caption_y, showarrow=False,
+    fig.add_annotation(text=wrap(cap, 130), xref="paper", yref="paper", x=0, y=caption_y, showarrow=False,
                        align="left", xanchor="left", yanchor="top", font={"size": 9, "color": "#444"})
     return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    lines, line = [], ""
-    for w in text.split():
-        if line and len(line) + len(w) + 1 > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
 
 
 def _period_end(period: str) -> pd.Timestamp:
@@ -82,7 +70,7 @@ def over_time(frame: pd.DataFrame, events: list, cap: str, synthetic: bool, meas
             fig.add_vrect(x0=start, x1=end, fillcolor=ACCENT, opacity=0.08, line_width=0, row="all", col=1)
         else:
             fig.add_vline(x=start, line_dash="dash", line_color=ACCENT, row="all", col=1)
-        fig.add_annotation(x=start, y=1.0 - 0.07 * i, xref="x", yref="paper", text=_wrap(e.title, 40),
+        fig.add_annotation(x=start, y=1.0 - 0.07 * i, xref="x", yref="paper", text=wrap(e.title, 40),
                            showarrow=False, xanchor="left", yanchor="top", font={"size": 9, "color": ACCENT},
                            bgcolor="rgba(255,255,255,0.7)")
     fig.update_layout(legend={"orientation": "h", "y": -0.18})
