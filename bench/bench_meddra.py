@@ -183,6 +183,7 @@ def run(db: Path, runs: int, keep: Path | None) -> dict:
             "raw_reac_rows": raw_rows,
             "counts": counts, "dist_mb": round(dist_mb, 1), "generated_s": generated_s, "runs": runs,
             "read_s": med("read"), "insert_s": med("import"), "remap_s": med("remap"), "total_s": med("total"),
+            **({"rescore_s": med("rescore")} if all("rescore" in r["seconds"] for r in results) else {}),
             "wall_s": statistics.median(r["wall"] for r in results),
             "peak_mb": max(r["peak_mb"] for r in results), "mapping": results[-1]["mapping"],
             "all_runs": [r["seconds"] for r in results], "load_average": [load_before, load_after],
@@ -215,17 +216,28 @@ def section(r: dict) -> list[str]:
         f"| import: read and check the 12 files, insert them (into a copy of the database) | {imp:.1f} s (read "
         f"{r['read_s']:.1f} s, insert {r['insert_s']:.1f} s) | < {TARGETS['import']:.0f} s: "
         f"{'met' if imp < TARGETS['import'] else 'NOT met'} |",
-        f"| remap every reaction row to the current PTs, rebuild the PT index, vocabulary, probable duplicates, pair "
-        f"counts and every pair's scores (the crude and stratified EBGM priors refitted) | {r['remap_s']:.1f} s on "
-        "this database | "
-        + (f"< {TARGETS['remap']:.0f} s at full scale: {'met' if r['remap_s'] < TARGETS['remap'] else 'NOT met'} |"
-           if r.get("full_scale") else f"< {TARGETS['remap']:.0f} s at full scale: not measured (see below) |"),
+        *remap_rows(r),
         f"| the whole `meddra import` (with the copy, the checkpoint and the swap) | {r['total_s']:.1f} s; process "
         f"{r['wall_s']:.1f} s, peak {r['peak_mb']:,.0f} MB | |",
         "",
         *(full_scale_note(r) if r.get("full_scale") else demo_note()),
         "",
     ]
+
+
+def remap_rows(r: dict) -> list[str]:
+    """The remap's rows: with the rescoring timed apart (runs since it was split), the target is judged on the remap."""
+    verdict = (f"< {TARGETS['remap']:.0f} s at full scale: {'met' if r['remap_s'] < TARGETS['remap'] else 'NOT met'}"
+               if r.get("full_scale") else f"< {TARGETS['remap']:.0f} s at full scale: not measured (see below)")
+    if "rescore_s" not in r:
+        return [f"| remap every reaction row to the current PTs, rebuild the PT index, vocabulary, probable "
+                f"duplicates, pair counts and every pair's scores (the crude and stratified EBGM priors refitted) | "
+                f"{r['remap_s']:.1f} s on this database | {verdict} |"]
+    return [f"| remap every reaction row to the current PTs, rebuild the PT index, the PT vocabulary, the probable "
+            f"duplicates, the pair counts and the deduplication flow | {r['remap_s']:.1f} s on this database | "
+            f"{verdict} |",
+            f"| then, as after any load, both EBGM priors refitted and every pair scored again (`explorer.scoring`) | "
+            f"{r['rescore_s']:.1f} s (remap and rescoring together: {r['remap_s'] + r['rescore_s']:.1f} s) | |"]
 
 
 def full_scale_note(r: dict) -> list[str]:

@@ -145,8 +145,11 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
         step = time.perf_counter()
         with say.step("mapping every reported term to the current version's PTs and rebuilding what depends on them"):
             remap_reactions(con)
-            score_pairs(con)
         summary.seconds["remap"] = time.perf_counter() - step
+        step = time.perf_counter()
+        with say.step("fitting the EBGM priors again and scoring every ingredient-PT pair"):
+            score_pairs(con)
+        summary.seconds["rescore"] = time.perf_counter() - step
         summary.mapping = query.run(con, "meddra_mapping_summary").to_dict(orient="records")
         summary.action = ("made current" if same_files else "replaced" if dist.version in imported else "imported")
         now = current_version(con)
