@@ -67,6 +67,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--full", action="store_true", help="the database is the full-scale one: its own section")
     ap.add_argument("--report-only", action="store_true", help="rewrite the section from the saved results")
+    ap.add_argument("--scoring-from-load", type=Path,
+                    help="take the whole-database scoring time from this load's measurement (a bench_incremental "
+                    "json) instead of scoring a copy of the database again")
     args = ap.parse_args()
     label = "methods-full" if args.full else "methods-demo"
     if args.report_only:
@@ -127,6 +130,15 @@ def main() -> None:
     assert len(n) == 3000
     print(f"prior refit on {len(n)} pairs: {results['refit_prior_3000_pairs_s']:.2f} s")
 
+    if args.scoring_from_load is not None:
+        import json
+
+        load = json.loads(args.scoring_from_load.read_text())
+        results["whole_database"] = {"from_load": str(args.scoring_from_load),
+                                     "scoring_s": load["timings"]["scoring_s"], "load_s": load["wall_s"]}
+        save(label, results)
+        write_section(results, args.full)
+        return
     # whole-database scoring on a writable copy: pair counts, crude prior fit, stratified expected counts,
     # stratified prior fit, scoring of every pair
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,8 +165,7 @@ def write_section(r: dict, full: bool = False) -> None:
     if full:
         data = (f"Data: the **synthetic** full-scale history of `bench/bench_full.py` (2004Q1–2025Q4, every quarter at "
                 f"FAERS's size): {r['data']['current_cases']:,} current cases, {r['data']['ingredient_pt_pairs']:,} "
-                f"ingredient–PT pairs. Selection: {r['selection']}; strata: age band × sex × year received "
-                f"({w['strata']} strata with cases).")
+                f"ingredient–PT pairs. Selection: {r['selection']}; strata: age band × sex × year received.")
     else:
         data = (f"Data: the shipped **synthetic** demo quarters (2004Q1–2025Q4 at 1/500 scale): "
                 f"{r['data']['current_cases']:,} current cases, {r['data']['ingredient_pt_pairs']:,} ingredient–PT "
@@ -172,20 +183,16 @@ def write_section(r: dict, full: bool = False) -> None:
         lines.append(f"| {name} | {ms(v['cold_s'])} | {ms(v['warm_p50_s'])} | {ms(v['warm_p95_s'])} |")
     lines.append(f"| prior refitted on a screening table of 3,000 PTs (once per screening of a large exposure) | "
                  f"{r['refit_prior_3000_pairs_s']:.2f} s | | |")
-    crude = w["crude_fit_s"]
-    extra = w["strata_expected_s"] + w["stratified_fit_s"]
-    lines += ["", "Whole-database screening at build time (every ingredient–PT pair, suspect roles):", "",
-              "| step | seconds |", "|---|---|",
-              f"| pair counts (unchanged) | {w['pair_counts_s']:.2f} |",
-              f"| crude prior fit (issue 15's squashing and Nelder-Mead budget) | {crude:.2f} |",
-              f"| stratified expected counts ({w['pairs']:,} pairs × {w['strata']} strata) | "
-              f"{w['strata_expected_s']:.2f} |",
-              f"| stratified prior fit | {w['stratified_fit_s']:.2f} |",
-              f"| scoring every pair, crude and stratified EBGM, written to signal_pairs | {w['scoring_s']:.2f} |",
-              "", f"Stratification adds {extra:.1f} s to the build's statistics step at this scale (the stratified "
-              "expected counts and the second prior fit; scoring a second EBGM is inside the last row)."]
-    if full:
+    if "from_load" in w:
+        lines += ["", f"Whole-database screening at build time, as measured inside the load of every quarter from "
+                  f"scratch of the same run ({w['from_load']}: {w['load_s']:,.0f} s in all): the scoring step (both "
+                  f"EBGM prior fits, the stratified expected counts, every pair scored and written) took "
+                  f"{w['scoring_s']:,.1f} s; the pair counts are part of the model build before it."]
+        whole = w["scoring_s"]
+    else:
+        lines += whole_database_rows(w)
         whole = sum(v for k, v in w.items() if k.endswith("_s"))
+    if full:
         sig = t["signal, stratified by age band, sex, year"]["warm_p95_s"]
         over = t["over time by quarter, cumulative, stratified"]["warm_p95_s"]
         verdict = lambda x, target: "met" if x < target else "NOT met"  # noqa: E731
@@ -197,6 +204,26 @@ def write_section(r: dict, full: bool = False) -> None:
                   f"| the over-time series for one selection, stratified (warm p95) | {ms(over)} | "
                   f"< {TARGETS_FULL['over_time']:.0f} s | {verdict(over, TARGETS_FULL['over_time'])} |"]
     lines.append(end)
+    _write(lines, start, end)
+
+
+def whole_database_rows(w: dict) -> list[str]:
+    """The build's statistics step, timed on a copy of the database."""
+    crude = w["crude_fit_s"]
+    extra = w["strata_expected_s"] + w["stratified_fit_s"]
+    return ["", "Whole-database screening at build time (every ingredient–PT pair, suspect roles):", "",
+              "| step | seconds |", "|---|---|",
+              f"| pair counts (unchanged) | {w['pair_counts_s']:.2f} |",
+              f"| crude prior fit (issue 15's squashing and Nelder-Mead budget) | {crude:.2f} |",
+              f"| stratified expected counts ({w['pairs']:,} pairs × {w['strata']} strata) | "
+              f"{w['strata_expected_s']:.2f} |",
+              f"| stratified prior fit | {w['stratified_fit_s']:.2f} |",
+              f"| scoring every pair, crude and stratified EBGM, written to signal_pairs | {w['scoring_s']:.2f} |",
+              "", f"Stratification adds {extra:.1f} s to the build's statistics step at this scale (the stratified "
+              "expected counts and the second prior fit; scoring a second EBGM is inside the last row)."]
+
+
+def _write(lines: list[str], start: str, end: str) -> None:
     path = REPO / "BENCHMARKS.md"
     text = path.read_text(encoding="utf-8")
     section = "\n".join(lines)
