@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, RESULTS, machine, measured, save  # noqa: E402
+from bench.common import REPO, RESULTS, machine, measured, put_section, save  # noqa: E402
 
 TARGETS = {"incremental_s": 120.0, "ratio": 0.2, "scratch_s": 15 * 60.0}
 BEGIN, END = "<!-- bench_incremental: begin -->", "<!-- bench_incremental: end -->"
@@ -169,17 +169,7 @@ def section(r: dict) -> list[str]:
 
 def write_section(r: dict) -> None:
     """Put this benchmark's section into BENCHMARKS.md (replacing its earlier one; before the notes if new)."""
-    path = REPO / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = "\n".join([BEGIN, *section(r), END])
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    elif "\n## Notes" in text:
-        i = text.index("\n## Notes")
-        text = text[:i + 1] + block + "\n\n" + text[i + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
+    put_section(BEGIN, END, section(r))
 
 
 def main() -> None:

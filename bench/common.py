@@ -84,3 +84,19 @@ def count_pairs(con) -> None:
     define_macros(con)
     for name in ("pair_case_counts", "ingredient_case_counts", "pair_counts"):
         con.execute(core_statement(name))
+
+
+def put_section(begin: str, end: str, lines: list[str]) -> None:
+    """Put a benchmark's section (between its markers) into BENCHMARKS.md: replacing its earlier one, or before the
+    notes when it is new."""
+    path = REPO / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = "\n".join([begin, *lines, end])
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    elif "\n## Notes" in text:
+        i = text.index("\n## Notes")
+        text = text[:i + 1] + block + "\n\n" + text[i + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
