@@ -11,13 +11,9 @@ Usage: python bench/bench_browser.py --db PATH [--label NAME] [--runs N]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -25,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, save  # noqa: E402
+from bench.common import save, serving  # noqa: E402
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -62,23 +58,7 @@ def main() -> None:
     current_cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
     con.close()
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app" / "main.py"), "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
-         "false", "--server.fileWatcherType", "none"],
-        env={**os.environ, "EXPLORER_DB": str(Path(args.db).resolve())}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with serving(args.db) as url:
         base = f"{url}/explore?exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia"
         toggles, reloads, driver = [], [], []
         with sync_playwright() as p:
@@ -107,9 +87,6 @@ def main() -> None:
                 wait_idle(page)
                 reloads.append(time.perf_counter() - t)
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
     res = {"db": args.db, "current_cases": current_cases, "first_load_s": first_load,
            "filter_change": {"p50": float(np.percentile(toggles, 50)), "p95": float(np.percentile(toggles, 95)),
                              "runs": len(toggles)},

@@ -17,12 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_browser import ARGS, IDLE  # noqa: E402
-from bench.common import REPO, save  # noqa: E402
+from bench.common import REPO, save, serving  # noqa: E402
 
 QUERY = "exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia"
 # as bench_browser.py's, but a rerun served from the cache can go running -> notRunning within one task: the
@@ -77,84 +74,61 @@ def main() -> None:
     con = duckdb.connect(args.db, read_only=True)
     current_cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
     con.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app_root / "explorer" / "app" / "main.py"), "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
-         "false", "--server.fileWatcherType", "none"],
-        env={**os.environ, "EXPLORER_DB": str(Path(args.db).resolve()), "PYTHONPATH": str(app_root)}, cwd=app_root,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
     results = {}
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for name, extra in PAGES:
-                label = name + (f" ({extra.split('=')[1]})" if extra else "")
-                load_before = os.getloadavg()[0]
-                t = time.perf_counter()
-                page.goto(f"{url}/{name}?{QUERY}{extra}")
-                idle(page)
-                first = time.perf_counter() - t
-                box = page.get_by_text("Serious cases only").first
-                if name not in ("overview", "sql"):
-                    box.wait_for(timeout=120_000)
-                else:  # a page without the selection's filters: a reload instead
-                    times = []
-                    for _ in range(max(3, args.runs // 2)):
-                        t = time.perf_counter()
-                        page.reload()
-                        idle(page)
-                        times.append(time.perf_counter() - t)
-                    results[f"{label}: reload (no filters here)"] = {
-                        "p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
-                        "runs": len(times), "first_load_s": first, "cold": times[0], "errors": 0,
-                        "load": [load_before, os.getloadavg()[0]]}
-                    loads += results[f"{label}: reload (no filters here)"]["load"]
-                    print(label, results[f"{label}: reload (no filters here)"], flush=True)
-                    continue
-                page.evaluate(OBSERVE)
-                times, stuck = [], 0
-                for _ in range(args.runs):
-                    page.evaluate("() => { window._clicked = null; window._idle = null; }")
-                    box.click()
-                    try:
-                        page.wait_for_function("() => window._clicked !== null && window._idle !== null",
-                                               timeout=120_000)
-                    except PlaywrightTimeout:  # no idle page 2 minutes after the click: counted, the page left
-                        stuck += 1
-                        break
+    with serving(args.db, app_root) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for name, extra in PAGES:
+            label = name + (f" ({extra.split('=')[1]})" if extra else "")
+            load_before = os.getloadavg()[0]
+            t = time.perf_counter()
+            page.goto(f"{url}/{name}?{QUERY}{extra}")
+            idle(page)
+            first = time.perf_counter() - t
+            box = page.get_by_text("Serious cases only").first
+            if name not in ("overview", "sql"):
+                box.wait_for(timeout=120_000)
+            else:  # a page without the selection's filters: a reload instead
+                times = []
+                for _ in range(max(3, args.runs // 2)):
+                    t = time.perf_counter()
+                    page.reload()
                     idle(page)
-                    times.append(page.evaluate("() => (window._idle - window._clicked) / 1000"))
-                if not times:
-                    results[label] = {"p50": float("nan"), "p95": float("nan"), "runs": 0, "first_load_s": first,
-                                      "cold": float("nan"), "errors": 0, "stuck": stuck,
-                                      "load": [load_before, os.getloadavg()[0]]}
-                    continue
-                errors = page.locator('[data-testid="stException"], [data-testid="stAlert"] .stError').count()
-                # the toggle alternates two selections: the first two changes compute, later ones may come from
-                # the per-selection cache (explorer/app/cached.py); "cold" is the slower of the first two
-                results[label] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
-                                  "runs": len(times), "first_load_s": first, "cold": max(times[:2]),
-                                  "errors": errors, "stuck": stuck, "load": [load_before, os.getloadavg()[0]]}
-                loads += results[label]["load"]
-                print(label, results[label], flush=True)
-            browser.close()
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
+                    times.append(time.perf_counter() - t)
+                results[f"{label}: reload (no filters here)"] = {
+                    "p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
+                    "runs": len(times), "first_load_s": first, "cold": times[0], "errors": 0,
+                    "load": [load_before, os.getloadavg()[0]]}
+                loads += results[f"{label}: reload (no filters here)"]["load"]
+                print(label, results[f"{label}: reload (no filters here)"], flush=True)
+                continue
+            page.evaluate(OBSERVE)
+            times, stuck = [], 0
+            for _ in range(args.runs):
+                page.evaluate("() => { window._clicked = null; window._idle = null; }")
+                box.click()
+                try:
+                    page.wait_for_function("() => window._clicked !== null && window._idle !== null",
+                                           timeout=120_000)
+                except PlaywrightTimeout:  # no idle page 2 minutes after the click: counted, the page left
+                    stuck += 1
+                    break
+                idle(page)
+                times.append(page.evaluate("() => (window._idle - window._clicked) / 1000"))
+            if not times:
+                results[label] = {"p50": float("nan"), "p95": float("nan"), "runs": 0, "first_load_s": first,
+                                  "cold": float("nan"), "errors": 0, "stuck": stuck,
+                                  "load": [load_before, os.getloadavg()[0]]}
+                continue
+            errors = page.locator('[data-testid="stException"], [data-testid="stAlert"] .stError').count()
+            # the toggle alternates two selections: the first two changes compute, later ones may come from
+            # the per-selection cache (explorer/app/cached.py); "cold" is the slower of the first two
+            results[label] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
+                              "runs": len(times), "first_load_s": first, "cold": max(times[:2]),
+                              "errors": errors, "stuck": stuck, "load": [load_before, os.getloadavg()[0]]}
+            loads += results[label]["load"]
+            print(label, results[label], flush=True)
+        browser.close()
     loads.append(os.getloadavg()[0])
     save(args.label, {"db": args.db, "current_cases": current_cases, "pages": results, "commit": commit,
                       "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -9,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,3 +102,37 @@ def put_section(begin: str, end: str, lines: list[str]) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text)
+
+
+@contextlib.contextmanager
+def serving(db: str | Path, root: Path = REPO) -> Iterator[str]:
+    """The dashboard of the checkout ``root`` served on ``db`` on a free local port, in a process group of its own;
+    yields its URL once it answers, and ends the group (the server and its children) when the block ends."""
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(root / "explorer" / "app" / "main.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
+         "false", "--server.fileWatcherType", "none"],
+        env={**os.environ, "EXPLORER_DB": str(Path(db).resolve()), "PYTHONPATH": str(root)}, cwd=root,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
