@@ -7,6 +7,7 @@ function binds the selection to the connection, runs named queries from ``querie
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 from explorer import onset, query, stats
 from explorer.constants import RANKINGS
 from explorer.definitions import single_pt
-from explorer.selection import Selection, bind, ensure_population_count
+from explorer.selection import Selection, bind, ensure_population_count, ensure_population_strata
 from explorer.stats import Prior, Thresholds, disproportionality
 from explorer.store.reader import Store
 from explorer.timeline import TimelineEvent, load_timeline
@@ -119,7 +120,7 @@ def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_
         m = disproportionality([cells["a"]], [cells["b"]], [cells["c"]], [cells["d"]], prior, thresholds=thresholds)
         out = _measures(m, 0)
     else:
-        frame = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        frame = _strata_cells(store, stratify, "", exclude)
         prior_s, source_s = _stratified_prior(store, stratify)
         scored = _score_strata(frame, [], prior, thresholds, stratified=bool(stratify), prior_stratified=prior_s)
         out = _measures({k: scored[k].to_numpy() for k in scored.columns}, 0)
@@ -130,6 +131,12 @@ def signal(store: Store, selection: Selection, thresholds: Thresholds = DEFAULT_
     if exclude is not None:
         out["excluded_from_background"] = exclude.label
     return out
+
+
+def _strata_cells(store: Store, stratify: Sequence[str], period: str, exclude: Background | None) -> pd.DataFrame:
+    """The bound selection's 2x2 cells by stratum (and period: '' for none), ``signal_strata.sql``."""
+    ensure_population_strata(store.con)
+    return store.run("signal_strata", strata=list(stratify), period=period, **_mask_params(exclude))
 
 
 def _measures(m: dict, i: int) -> dict:
@@ -369,6 +376,7 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
     if plain:
+        ensure_population_count(store.con)
         cells = store.run("screen_events")
         cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
     else:
@@ -387,7 +395,7 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
             names[key] = f"[group] {events[key.removeprefix('group:')].title}"
     for name, group in ({} if plain else events).items():  # stratified or unmasked: one bind per group
         bind(store.con, replace(selection, event=group), store.definitions)
-        g = store.run("signal_strata", strata=list(stratify), period="", **_mask_params(exclude))
+        g = _strata_cells(store, stratify, "", exclude)
         if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
             continue
         g["pt_key"] = f"group:{name}"
@@ -492,7 +500,7 @@ def over_time(store: Store, selection: Selection, period: str = "quarter", cumul
         raise query.QueryError(f"--over takes {' or '.join(PERIODS)}, not {period!r}")
     stratify = parse_strata(stratify)
     bind(store.con, selection, store.definitions)
-    frame = store.run("signal_strata", strata=list(stratify), period=period, **_mask_params(exclude))
+    frame = _strata_cells(store, stratify, period, exclude)
     undated = frame[frame["period"].isna()]
     frame = frame[frame["period"].notna()]
     n_undated = int(undated[["a", "b", "c", "d"]].to_numpy().sum())

@@ -13,6 +13,9 @@ DEFAULT_DB = Path("data/faers.duckdb")
 DB_ENV = "EXPLORER_DB"
 """The environment variable that names the dashboard's store."""
 
+# Age bands of filters.toml at most: the age_band() macro of queries/macros/selection.sql has one arm per band.
+MAX_AGE_BANDS = 12
+
 RANKINGS = ("eb05", "ic025", "ror_lower", "prr", "q_chi2", "eb05_stratified", "ror_mh_lower")
 """The columns a screening can be ranked by (largest first; the q-value smallest first)."""
 

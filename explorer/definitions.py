@@ -13,6 +13,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from explorer.constants import MAX_AGE_BANDS
 from explorer.errors import ExplorerError
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "queries" / "definitions"
@@ -262,6 +263,8 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> Definitions:
                             ob["received_to"], str(ob.get("title", "outbreak")), bands)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise DefinitionError(f"{folder}: filters.toml needs [outbreak] and [age_bands] settings ({e})") from None
+    if len(bands) > MAX_AGE_BANDS:
+        raise DefinitionError(f"{folder}: filters.toml [age_bands] has {len(bands)} bands; at most {MAX_AGE_BANDS}")
     if settings.outbreak_group not in events:
         raise DefinitionError(f"filters.toml [outbreak]: unknown event group {settings.outbreak_group!r}")
     return Definitions(exposures, events, settings, folder, meddra_groups, unresolved)

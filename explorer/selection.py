@@ -206,6 +206,16 @@ def _active_filters(values: dict) -> list[str]:
             if values[name] is not None and values[name] is not False and values[name] != []]
 
 
+# values of a bind that name the selection's sets, not its population
+_SELECTION_ONLY = frozenset({"event_pts", "has_comparator", "has_exposure", "has_event", "all_cases"})
+
+
+def where_text(values: dict) -> str:
+    """The population's predicates for the filters in use, joined with AND (population.sql; "true" for none)."""
+    predicates = population_predicates()
+    return " AND ".join(f"({predicates[name]})" for name in _active_filters(values)) or "true"
+
+
 def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     """Bind a selection's values into the connection's session variables and materialize its case sets.
 
@@ -239,7 +249,13 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     }
     # every current case, unfiltered: queries can then skip matching child rows to the selection
     values["all_cases"] = selection.exposure is None and selection.event is None and not _active_filters(values)
+    # no filter: the population is every current case, whose counts the model keeps (pt_vocab)
+    values["whole_population"] = not _active_filters(values)
     key = _digest(sorted(values.items(), key=lambda kv: kv[0]))
+    # the population alone (its filters and age bands, not the exposure, event or comparator): what the counts by
+    # stratum depend on
+    population_key = _digest([where_text(values), sorted(
+        (k, v) for k, v in values.items() if k not in _SELECTION_ONLY and not k.startswith(("e_", "k_")))])
     held = _variable(con, "bound_key")
     if held == key:
         return  # this connection already holds exactly these values and their case sets
@@ -251,11 +267,9 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
             continue  # the connection holds this value already (a filter change sets one or two variables)
         _set(con, name, value)
     statements = bind_statements()
-    predicates = population_predicates()
     # population() is the fixed head and the fixed predicates of the filters in use (population.sql): no value
     # enters its text, they stay in the variables
-    where = " AND ".join(f"({predicates[name]})" for name in _active_filters(values)) or "true"
-    con.execute(f"{statements['population_head']}\n{where}")
+    con.execute(f"{statements['population_head']}\n{where_text(values)}")
     ensure_macros(con)
     for name, statement in case_set_statements().items():
         set_key = _digest([values[v] for v in _SET_INPUTS[name]])
@@ -266,6 +280,7 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     con.execute(MATERIALIZE.read_text(encoding="utf-8"))
     con.execute(statements["selected_from_hits" if selection.exposure or selection.event
                            else "selected_from_population"])
+    _set(con, "population_key", population_key)
     _set(con, "bound_key", key)
     if len(_BOUND) >= _BOUND_MAX:  # connections long closed: forget the oldest
         _BOUND.pop(next(iter(_BOUND)))
@@ -282,6 +297,20 @@ def ensure_population_count(con) -> None:
         return
     con.execute(bind_statements()["count_population"])
     _set(con, "counts_key", key)
+
+
+def ensure_population_strata(con) -> None:
+    """Count the bound population by stratum and quarter into ``_pop_strata`` if it is not counted yet.
+
+    Kept while the population does not change (a new exposure, event or comparator reuses it): the stratified 2x2
+    then reads only the selection's own cases (``_hits``) beside it.
+    """
+    key = _variable(con, "population_key")
+    if key is not None and _variable(con, "strata_key") == key:
+        return
+    _set(con, "strata_key", None)
+    con.execute(bind_statements()["population_strata"])
+    _set(con, "strata_key", key)
 
 
 def ensure_macros(con) -> None:

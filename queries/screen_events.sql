@@ -1,15 +1,27 @@
 -- name: screen_events
 -- title: Screening for an exposure: 2x2 cells of every PT reported with it
--- parameters: none (uses the bound selection)
-WITH e AS (SELECT caseid FROM exposed_cases()),
-     r AS (SELECT caseid FROM reference_cases()),
-     ne AS (SELECT count(*) AS n FROM e),
-     nr AS (SELECT count(*) AS n FROM r),
-     pe AS (SELECT x.pt_key, any_value(x.pt_name) AS pt, count(DISTINCT x.caseid) AS a
-            FROM reactions x SEMI JOIN e ON x.caseid = e.caseid GROUP BY x.pt_key),
-     pr AS (SELECT x.pt_key, count(DISTINCT x.caseid) AS c
-            FROM reactions x SEMI JOIN r ON x.caseid = r.caseid
-            WHERE x.pt_key IN (SELECT pt_key FROM pe) GROUP BY x.pt_key)
-SELECT pe.pt_key, pe.pt, pe.a, ne.n - pe.a AS b, coalesce(pr.c, 0) AS c, nr.n - coalesce(pr.c, 0) AS d
-FROM pe CROSS JOIN ne CROSS JOIN nr LEFT JOIN pr USING (pt_key)
-ORDER BY pe.a DESC, pe.pt
+-- parameters: none (uses the bound selection; _counts is filled by selection.ensure_population_count)
+-- a: the exposed cases reporting the PT; c: the reference cases reporting it. The reference group is the
+-- comparator's cases, or else the population less the exposed cases: then c is the PT's cases in the population
+-- less a. With no filter the population is every current case and the PT's count is pt_vocab's; otherwise it is
+-- counted here. (The branches not taken are removed when the query is planned: the variables are constants.)
+WITH ne AS (SELECT count(*) AS n FROM _exposed),
+     nr AS (SELECT CASE WHEN getvariable('f_has_comparator') THEN (SELECT count(*) FROM _comparator)
+                        ELSE (SELECT n_population FROM _counts) - (SELECT n FROM ne) END AS n),
+     pe AS (SELECT ri.pt_key, count(*) AS a FROM reaction_index ri SEMI JOIN _exposed e ON ri.caseid = e.caseid
+            GROUP BY ri.pt_key),
+     in_population AS (
+         SELECT v.pt_key, v.n_cases AS n FROM pt_vocab v SEMI JOIN pe ON v.pt_key = pe.pt_key
+         WHERE getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')
+         UNION ALL
+         SELECT ri.pt_key, count(*) AS n
+         FROM reaction_index ri SEMI JOIN pe ON ri.pt_key = pe.pt_key SEMI JOIN population() p ON ri.caseid = p.caseid
+         WHERE NOT getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')
+         GROUP BY ri.pt_key),
+     pr AS (SELECT p.pt_key, p.n - pe.a AS c FROM in_population p JOIN pe USING (pt_key)
+            UNION ALL
+            SELECT ri.pt_key, count(*) AS c FROM reaction_index ri SEMI JOIN _comparator k ON ri.caseid = k.caseid
+            WHERE getvariable('f_has_comparator') GROUP BY ri.pt_key)
+SELECT pe.pt_key, v.pt_name AS pt, pe.a, ne.n - pe.a AS b, coalesce(pr.c, 0) AS c, nr.n - coalesce(pr.c, 0) AS d
+FROM pe JOIN pt_vocab v USING (pt_key) CROSS JOIN ne CROSS JOIN nr LEFT JOIN pr USING (pt_key)
+ORDER BY pe.a DESC, pt

@@ -15,6 +15,18 @@ CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE SELECT * FROM _selected_r
 -- a selection with neither: every case of the filtered population
 CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE SELECT * FROM population()
 
+-- statement: population_strata
+-- the population's size by stratum (age band, sex, year received) and quarter received, counted only when a
+-- stratified 2x2 needs it (the d cell of each stratum; selection.ensure_population_strata). Quarters are kept as
+-- year * 10 + quarter until grouped, so that 21 million cases are not formatted one by one.
+CREATE OR REPLACE TEMP TABLE _pop_strata AS
+SELECT age_band, sex, year,
+       CASE WHEN q IS NOT NULL THEN (q // 10)::VARCHAR || 'Q' || (q % 10)::VARCHAR END AS quarter, n
+FROM (SELECT age_band(age_years) AS age_band, coalesce(sex, 'unknown') AS sex,
+             coalesce(received_year::VARCHAR, 'unknown') AS year,
+             year(received_date) * 10 + quarter(received_date) AS q, count(*) AS n
+      FROM population() GROUP BY ALL)
+
 -- statement: count_population
 -- the population's size, counted only when a 2x2 needs it (the d cell)
 CREATE OR REPLACE TEMP TABLE _counts AS SELECT count(*) AS n_population FROM population()

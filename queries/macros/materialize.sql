@@ -4,6 +4,7 @@
 -- Only the case columns that the selection's queries read are kept (reading every DEMO column of the scanned
 -- row groups would cost more than the rest of the bind): caseid, primaryid, received_date, received_year,
 -- event_date, event_date_precision, sex, age_years, country, occp_cod, rept_cod, is_serious, is_death.
+-- _hits stays: the stratified 2x2 (signal_strata.sql) reads the strata of its cases from it.
 CREATE OR REPLACE TEMP TABLE _hits AS
 SELECT c.caseid, c.primaryid, c.received_date, c.received_year, c.event_date, c.event_date_precision, c.sex,
        c.age_years, c.country, c.occp_cod, c.rept_cod, c.is_serious, c.is_death,
@@ -25,5 +26,3 @@ SELECT * EXCLUDE (_x, _v, _k) FROM _hits
 WHERE (getvariable('f_has_exposure') AND _x AND (NOT getvariable('f_has_event') OR _v))
    OR (NOT getvariable('f_has_exposure') AND getvariable('f_has_event') AND _v)
 ORDER BY caseid;
-
-DROP TABLE _hits;
