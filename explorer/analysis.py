@@ -16,7 +16,7 @@ import pandas as pd
 from explorer import onset, query, stats
 from explorer.constants import RANKINGS
 from explorer.definitions import single_pt
-from explorer.selection import Selection, bind, ensure_population_count, ensure_population_strata
+from explorer.selection import Selection, bind, ensure_population_count, ensure_population_strata, whole_population
 from explorer.stats import Prior, Thresholds, disproportionality
 from explorer.store.reader import Store
 from explorer.timeline import TimelineEvent, load_timeline
@@ -379,6 +379,9 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
         ensure_population_count(store.con)
         cells = store.run("screen_events")
         cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
+    elif exclude is None and selection.comparator is None and whole_population(store.con) and store.strata_kept():
+        ensure_population_strata(store.con)  # every case of each stratum, and each PT's, counted already
+        cells = store.run("screen_events_strata_whole", strata=list(stratify))
     else:
         cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
     if cells.empty:

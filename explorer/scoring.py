@@ -68,7 +68,8 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
         age_bands = load_definitions().settings.age_bands
     params = {"labels": list(age_bands), "los": [lo for lo, _ in age_bands.values()],
               "his": [hi for _, hi in age_bands.values()]}
-    _step(con, "case_strata", **params)
+    for name in ("case_keys", "stratum_bands", "stratum_labels", "case_strata"):
+        _step(con, name, **({} if name == "case_keys" else params))
     for name in ("ingredient_strata", "pt_strata", "stratum_sizes"):
         _step(con, name)
     sizes = _step(con, "read_stratum_sizes").fetchnumpy()

@@ -299,6 +299,11 @@ def ensure_population_count(con) -> None:
     _set(con, "counts_key", key)
 
 
+def whole_population(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the bound selection's population is every current case (no filter in use)."""
+    return bool(_variable(con, "whole_population"))
+
+
 def ensure_population_strata(con) -> None:
     """Count the bound population by stratum and quarter into ``_pop_strata`` if it is not counted yet.
 

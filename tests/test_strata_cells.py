@@ -112,3 +112,33 @@ def test_population_counts_are_kept_across_selections_and_renewed_with_the_filte
     assert store.con.execute("SELECT getvariable('f_strata_key')").fetchone()[0] != kept
     crude = analysis.signal(store, serious)
     assert [got[k] for k in "abcd"] == [crude[k] for k in "abcd"]  # the strata sum to the crude 2x2
+
+
+@pytest.mark.parametrize("strata", [["age_band", "sex", "year"], ["sex"], ["year", "age_band"]])
+def test_unfiltered_stratified_screening_from_the_kept_counts_equals_the_case_by_case_query(store, strata):
+    analysis.bind(store.con, Selection(exposure=store.definitions.exposure("esi")), store.definitions)
+    analysis.ensure_population_strata(store.con)
+    assert store.strata_kept()
+    kept = store.run("screen_events_strata_whole", strata=strata)
+    walked = store.run("screen_events_strata", strata=strata, mask_ings=[], mask_pts=[])
+    assert len(kept) > 100 and kept.equals(walked)
+
+
+def test_kept_strata_are_not_used_with_other_age_bands(demo_db):
+    from explorer.definitions import load_definitions
+
+    defs = load_definitions()
+    other = replace(defs, settings=replace(defs.settings, age_bands={"0-49": (0.0, 50.0), "50+": (50.0, 200.0)}))
+    s = Store.open(demo_db, other)
+    ran = []
+    run = s.run
+    s.run = lambda name, *args, **kw: ran.append((name, run(name, *args, **kw))) or ran[-1][1]  # type: ignore
+    try:
+        assert not s.strata_kept()
+        table = analysis.screen_events(s, Selection(exposure=other.exposure("esi")), stratify=("age_band",))
+        assert table.attrs["strata"] == ["age_band"] and len(table) > 100
+        cells = dict(ran)["screen_events_strata"]  # the case-by-case query, with these bands
+        assert set(cells["age_band"]) == {"0-49", "50+", "unknown"}
+        assert "screen_events_strata_whole" not in dict(ran)
+    finally:
+        s.close()

@@ -166,6 +166,14 @@ class Store:
                     "with that prior. Read them beside PRR, ROR and IC.")
         return "EBGM caution: the prior's fit did not converge; read EBGM beside PRR, ROR and IC."
 
+    def strata_kept(self) -> bool:
+        """Whether the store keeps each PT's cases by stratum (``pt_strata``) made with the age bands of this
+        service's definitions: an unfiltered stratified screening can then read them instead of every case."""
+        if not query.rows(self.con, "store_has_table", table="stratum_bands")[0][0]:
+            return False
+        kept = [(label, float(lo), float(hi)) for label, lo, hi in query.rows(self.con, "store_strata_bands")]
+        return kept == [(label, lo, hi) for label, (lo, hi) in self.definitions.settings.age_bands.items()]
+
     def notice(self) -> tuple[bool, str]:
         """(is_synthetic, the notice to show with any number from this store)."""
         return data_notice(self.con)

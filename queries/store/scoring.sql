@@ -3,17 +3,29 @@
 -- The stratum of every current case for the whole-database stratified screening: age band
 -- (filters.toml's bands, bound as $labels, $los, $his; 'unknown' without an age), sex ('unknown' when missing) and
 -- year received ('unknown' when missing), numbered 0..S-1. Named steps, run in order.
+-- step: case_keys
+CREATE OR REPLACE TEMP MACRO case_keys(labels, los, his) AS TABLE
+SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, coalesce(c.sex, 'unknown') AS sex,
+       coalesce(c.received_year::VARCHAR, 'unknown') AS year
+FROM cases c
+LEFT JOIN (SELECT unnest(labels::VARCHAR[]) AS label, unnest(los::DOUBLE[]) AS lo, unnest(his::DOUBLE[]) AS hi) b
+       ON c.age_years >= b.lo AND c.age_years < b.hi;
+
+-- step: stratum_bands
+-- The age bands the strata were made with (kept: screening reads pt_strata only while filters.toml has them).
+CREATE OR REPLACE TABLE stratum_bands AS
+SELECT unnest(generate_series(1, len($labels::VARCHAR[]))) AS position, unnest($labels::VARCHAR[]) AS label,
+       unnest($los::DOUBLE[]) AS lo, unnest($his::DOUBLE[]) AS hi;
+
+-- step: stratum_labels
+-- Each stratum's number and keys.
+CREATE OR REPLACE TABLE stratum_labels AS
+SELECT (dense_rank() OVER (ORDER BY age_band, sex, year) - 1)::INTEGER AS s, age_band, sex, year
+FROM (SELECT DISTINCT age_band, sex, year FROM case_keys($labels, $los, $his));
+
 -- step: case_strata
 CREATE OR REPLACE TEMP TABLE case_strata AS
-WITH keyed AS (
-    SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, coalesce(c.sex, 'unknown') AS sex,
-           coalesce(c.received_year::VARCHAR, 'unknown') AS year
-    FROM cases c
-    LEFT JOIN (SELECT unnest($labels::VARCHAR[]) AS label, unnest($los::DOUBLE[]) AS lo,
-                      unnest($his::DOUBLE[]) AS hi) b
-           ON c.age_years >= b.lo AND c.age_years < b.hi
-)
-SELECT caseid, (dense_rank() OVER (ORDER BY age_band, sex, year) - 1)::INTEGER AS s FROM keyed;
+SELECT k.caseid, l.s FROM case_keys($labels, $los, $his) k JOIN stratum_labels l USING (age_band, sex, year);
 
 -- step: ingredient_strata
 -- Cases of each ingredient (suspect roles PS/SS), of each PT, and in all, per stratum: the margins of every pair's
@@ -25,7 +37,8 @@ JOIN case_strata cs USING (caseid)
 GROUP BY ALL;
 
 -- step: pt_strata
-CREATE OR REPLACE TEMP TABLE pt_strata AS
+-- Kept in the store: an unfiltered stratified screening takes each PT's cases by stratum from it.
+CREATE OR REPLACE TABLE pt_strata AS
 SELECT r.pt_key, cs.s, count(*) AS n_cases FROM reaction_index r JOIN case_strata cs USING (caseid) GROUP BY ALL;
 
 -- step: stratum_sizes
