@@ -361,18 +361,37 @@ def _pairs(m: int, seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return n[n > 0].astype(float), e[n > 0]
 
 
-def test_squashing_keeps_the_extreme_points_and_every_large_count():
+def _levels(seed: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """_pairs plus 800 pairs with N = 12 and 60 with N = 40: a large count with enough pairs to be squashed, and one
+    with too few."""
     n, e = _pairs(60_000)
+    rng = np.random.default_rng(seed)
+    return np.r_[n, np.full(800, 12.0), np.full(60, 40.0)], np.r_[e, np.exp(rng.normal(1.5, 0.6, 860))]
+
+
+def test_squashing_bins_every_populous_count_by_log_width_and_keeps_its_extremes():
+    n, e = _levels()
     sn, se, sw = stats.squash(n, e)
-    assert sw.sum() == len(n)
-    for count in np.unique(n):
+    assert sw.sum() == len(n) and len(sn) < len(n) / 3
+    assert np.array_equal(np.lexsort((se, sn)), np.arange(len(sn)))  # in order of N, then E
+    levels, sizes = np.unique(n, return_counts=True)
+    assert {1.0, 2.0, 12.0} <= set(levels[sizes >= 500]) and 40.0 in levels[sizes < 500]
+    for count, size in zip(levels, sizes, strict=True):
         mine = np.sort(e[n == count])
-        kept = np.sort(se[(sn == count) & (sw == 1)])
-        if len(mine) < 500 or count >= 10:
-            assert np.array_equal(kept, mine)  # not squashed at all
-        else:
-            assert np.array_equal(mine[:100], kept[:100]) and np.array_equal(mine[-100:], kept[-100:])
-            assert len(sn[sn == count]) < len(mine)  # the middle is binned
+        ours_e, ours_w = se[sn == count], sw[sn == count]
+        if size < 500:  # kept whole
+            assert np.array_equal(ours_e, mine) and (ours_w == 1).all()
+            continue
+        # the 100 smallest and 100 largest E are kept as themselves
+        assert np.array_equal(ours_e[:100], mine[:100]) and np.array_equal(ours_e[-100:], mine[-100:])
+        assert (ours_w[:100] == 1).all() and (ours_w[-100:] == 1).all()
+        # the middle: one point per bin of width 0.05 / sqrt(N) in log E, at the bin's mean E, weighted by its size
+        middle = mine[100:-100]
+        bins = np.floor((np.log(middle) - np.log(middle[0])) / (0.05 / np.sqrt(count)))
+        _, which, per_bin = np.unique(bins, return_inverse=True, return_counts=True)
+        assert np.array_equal(ours_w[100:-100], per_bin)
+        assert np.allclose(ours_e[100:-100], np.bincount(which, weights=middle) / per_bin, rtol=1e-12)
+        assert len(ours_e) < size  # squashed
 
 
 def test_the_fit_is_unchanged_where_nothing_is_squashed():

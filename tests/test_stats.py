@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from explorer import stats
 from explorer.stats import Prior, disproportionality, ebgm, fit_prior, information_component, prr, ror
 
 
@@ -112,6 +113,72 @@ def test_prior_fit_recovers_known_hyperparameters(true):
     seen = n > 0  # what matters: the fitted prior scores pairs as the true prior does
     log_ratio = np.log(ebgm(n[seen], e[seen], fitted)["ebgm"] / ebgm(n[seen], e[seen], true)["ebgm"])
     assert np.median(np.abs(log_ratio)) < 0.02 and np.percentile(np.abs(log_ratio), 95) < 0.05
+
+
+def _squashed_sample() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Squashed points (weights of 1 and more) of pairs drawn from a prior, a few large counts among them."""
+    rng = np.random.default_rng(3)
+    m = 30_000
+    e = np.exp(rng.normal(-1.0, 1.3, m))
+    lam = np.where(rng.random(m) < 0.05, rng.gamma(1.5, 1 / 0.1, m), rng.gamma(20.0, 1 / 22.0, m))
+    n = rng.poisson(lam * e).astype(float)
+    return stats.squash(n[n > 0], e[n > 0])
+
+
+def _nll_by_scipy(n: np.ndarray, e: np.ndarray, w: np.ndarray, x: np.ndarray) -> float:
+    """The prior fit's negative log-likelihood from scipy's negative binomial: the mixture of NB(alpha_k, beta_k /
+    (beta_k + E)), truncated at zero, at x = (log alpha1, log beta1, log alpha2, log beta2, logit p) clipped to the
+    fit's box."""
+    from scipy import special
+    from scipy.stats import nbinom
+
+    x = np.clip(x, [b[0] for b in stats.FIT_BOUNDS], [b[1] for b in stats.FIT_BOUNDS])
+    a1, b1, a2, b2, p = *np.exp(x[:4]), special.expit(x[4])
+    mix = np.logaddexp(np.log(p) + nbinom.logpmf(n, a1, b1 / (b1 + e)),
+                       np.log1p(-p) + nbinom.logpmf(n, a2, b2 / (b2 + e)))
+    mix0 = np.logaddexp(np.log(p) + nbinom.logpmf(0, a1, b1 / (b1 + e)),
+                        np.log1p(-p) + nbinom.logpmf(0, a2, b2 / (b2 + e)))
+    return float(-np.sum(w * (mix - np.log(-np.expm1(mix0)))))
+
+
+def _nll_as_before(n: np.ndarray, e: np.ndarray, w: np.ndarray, x: np.ndarray) -> float:
+    """The formula the fit evaluated before its likelihood had an analytic gradient (stats._log_nb, stats._log_p0)."""
+    from scipy import special
+
+    x = np.clip(x, [b[0] for b in stats.FIT_BOUNDS], [b[1] for b in stats.FIT_BOUNDS])
+    a1, b1, a2, b2, p = *np.exp(x[:4]), special.expit(x[4])
+    mix = np.logaddexp(np.log(p) + stats._log_nb(n, e, a1, b1), np.log1p(-p) + stats._log_nb(n, e, a2, b2))
+    mix0 = np.logaddexp(np.log(p) + stats._log_p0(e, a1, b1), np.log1p(-p) + stats._log_p0(e, a2, b2))
+    return float(-np.sum(w * (mix - np.log(-np.expm1(mix0)))))
+
+
+FIT_POINTS = [(0.2, 0.1, 2.0, 4.0, 1 / 3), (1.5, 0.012, 28.6, 31.8, 0.002), (0.05, 0.05, 1.0, 1.0, 0.01),
+              (3.0, 0.5, 0.3, 0.2, 0.7), (0.01, 2.0, 50.0, 60.0, 0.999)]
+
+
+@pytest.mark.parametrize("point", FIT_POINTS)
+def test_prior_likelihood_is_the_truncated_mixture_and_its_gradient_is_exact(point):
+    n, e, w = _squashed_sample()
+    assert (w > 1).any() and n.max() >= 10
+    nll = stats._MixtureNLL(n, e, w)
+    x = np.r_[np.log(point[:4]), np.log(point[4] / (1 - point[4]))]
+    value, grad = nll(x)
+    assert value == pytest.approx(_nll_by_scipy(n, e, w, x), rel=1e-9) and nll.value(x) == value
+    assert value == pytest.approx(_nll_as_before(n, e, w, x), rel=1e-9)
+    # central differences, step 1e-5: truncation and rounding errors both far below the tolerance
+    h = 1e-5
+    numeric = np.array([(nll.value(x + h * unit) - nll.value(x - h * unit)) / (2 * h) for unit in np.eye(5)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5 * np.abs(numeric).max())
+
+
+def test_prior_likelihood_is_flat_outside_the_box():
+    n, e, w = _squashed_sample()
+    nll = stats._MixtureNLL(n, e, w)
+    inside = np.array([10.0, np.log(0.1), np.log(2.0), np.log(4.0), -12.0])  # on the box's edges
+    outside = inside + np.array([1.5, 0, 0, 0, -2.0])
+    value, grad = nll(outside)
+    assert value == nll.value(inside) and grad[0] == 0 and grad[4] == 0
+    assert np.array_equal(grad[1:4], nll(inside)[1][1:4])
 
 
 def test_ebgm_against_vigipy_gps_at_a_fixed_prior():
