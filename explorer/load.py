@@ -498,12 +498,12 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
         else:
             phase[0] = "rebuilding the model"
             with say.step("rebuilding the deduplicated model", total=build_steps(), unit="steps") as step:
-                rebuild_core(con, step.advance)
+                rebuild_core(con, step.advance, summary.timings)
             summary.rebuilt = True
         phase[0] = "scoring every pair"
         scored = time.perf_counter()
         with say.step("fitting the EBGM priors and scoring every ingredient-PT pair"):
-            score_pairs(con)
+            score_pairs(con, timings=summary.timings)
         summary.timings["scoring_s"] = time.perf_counter() - scored
         summary.timings["model_s"] = time.perf_counter() - clock
         clock = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -104,12 +105,14 @@ def build_steps() -> int:
     return len(_core_statements()) + 3
 
 
-def rebuild_core(con: duckdb.DuckDBPyConnection, advance: Callable[[float], None] | None = None) -> None:
+def rebuild_core(con: duckdb.DuckDBPyConnection, advance: Callable[[float], None] | None = None,
+                 timings: dict[str, float] | None = None) -> None:
     """Rebuild every table of the deduplicated model and the ``meta`` rows that describe the data.
 
     Args:
         con: a read-write DuckDB connection holding the raw tables.
         advance: called with 1 after each of the :func:`build_steps` steps.
+        timings: when given, receives the seconds of each step of ``core.sql`` as ``step:NAME``.
     """
     from explorer.meddra.mapping import record_term_map, register_term_map
 
@@ -121,8 +124,11 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, advance: Callable[[float], None
     register_term_map(con)
     done(1)
     for name, statement in named_steps("core.sql").items():
+        start = time.perf_counter()
         if name != "first_faers_quarter":  # set above, with its value bound
             con.execute(statement)
+        if timings is not None:
+            timings[f"step:{name}"] = time.perf_counter() - start
         done(1)
     record_term_map(con)
     done(1)
