@@ -108,7 +108,7 @@ def main() -> None:
         "screening esi, stratified": lambda: analysis.screen_events(store, Selection(exposure=d.exposure("esi")),
                                                                     stratify=STRATA),
     }
-    def old_screen() -> None:  # the pre-issue-15 crude screening: screen_events.sql, then one 2x2 per group
+    def old_screen() -> None:  # screening as it ran before issue 15: the PT query, then a bind and a 2x2 per group
         from dataclasses import replace
 
         exposure = Selection(exposure=d.exposure("esi"))
@@ -116,7 +116,7 @@ def main() -> None:
         for group in d.events.values():
             analysis.signal(store, replace(exposure, event=group))
 
-    tasks["screening esi, crude, the query before issue 15 (baseline)"] = old_screen
+    tasks["screening esi, crude, then a bind and a 2x2 per group (as before issue 15)"] = old_screen
     for name, fn in tasks.items():
         store.close()
         store = Store.open(db)  # a fresh connection: the first call binds the selection

@@ -376,7 +376,6 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
     if plain:
-        ensure_population_count(store.con)
         cells = store.run("screen_events")
         cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
     elif exclude is None and selection.comparator is None and whole_population(store.con) and store.strata_kept():
@@ -396,10 +395,18 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
         groups.append(g[["pt_key", "a", "b", "c", "d"]])
         for key in g["pt_key"]:
             names[key] = f"[group] {events[key.removeprefix('group:')].title}"
-    for name, group in ({} if plain else events).items():  # stratified or unmasked: one bind per group
+    if not plain and exclude is None and events:  # stratified: every group's cells by stratum in one pass
+        ensure_population_strata(store.con)
+        g = store.run("signal_strata_sets", set_names=list(events),
+                      set_pts=[[p.lower() for p in e.pts] for e in events.values()], strata=list(stratify))
+        for name, cells_g in g.groupby("name", sort=False):
+            if int(cells_g["a"].sum()) > 0:  # like the PT rows: only groups reported with the exposure
+                groups.append(cells_g.assign(pt_key=f"group:{name}")[["pt_key", "a", "b", "c", "d"]])
+                names[f"group:{name}"] = f"[group] {events[str(name)].title}"
+    for name, group in (events if exclude is not None else {}).items():  # unmasked: one bind per group
         bind(store.con, replace(selection, event=group), store.definitions)
         g = _strata_cells(store, stratify, "", exclude)
-        if int(g["a"].sum()) == 0:  # like the PT rows: only groups reported with the exposure
+        if int(g["a"].sum()) == 0:
             continue
         g["pt_key"] = f"group:{name}"
         groups.append(g[["pt_key", "a", "b", "c", "d"]])

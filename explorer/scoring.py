@@ -9,6 +9,7 @@ It reads the model's pair counts and strata, fits DuMouchel's prior twice (crude
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -16,6 +17,8 @@ import pandas as pd
 
 from explorer.stats import Prior, Thresholds, cells_expected, disproportionality, ebgm, fit_prior
 from explorer.store.sql import named_steps
+
+SCORING_THREADS = 2  # the machines this runs on have two cores or more
 
 
 def _step(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyConnection:
@@ -50,14 +53,15 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
     ``explorer.analysis.STRATA``; a missing value is its own stratum): the sum over strata of
     n_ingredient_s * n_pt_s / n_s, as FDA's MGPS and openEBGM's ``processRaw(stratify = TRUE)`` compute it.
 
-    Computed as row-wise dot products of two dense matrices (ingredients x strata, PTs x strata), ``chunk`` pairs
-    at a time, so that the cost grows with pairs x strata and nothing of that size is kept.
+    Computed from two dense matrices (ingredients x strata, PTs x strata): for each run of pairs of one ingredient
+    (the pairs come sorted by ingredient), its PTs' rows times its row, at most ``chunk`` pairs at a time, so that
+    the cost grows with pairs x strata and nothing of that size is kept.
 
     Args:
         con: the connection holding the model (``cases``, ``drug_ingredients``, ``reaction_index``).
         keys: the pairs, as :func:`pair_table` returns them (``ingredient``, ``pt_key`` arrays).
         age_bands: label -> (lowest age, highest age exclusive); filters.toml's by default.
-        chunk: pairs per dot-product batch.
+        chunk: pairs per matrix-vector product at most.
 
     Returns:
         the stratified expected count of each pair, in the order of ``keys``.
@@ -89,9 +93,13 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
     w[at[ok], rows["s"][ok]] = rows["n_cases"][ok] / n_s[rows["s"][ok]]
     i_idx, p_idx = ing.get_indexer(keys["ingredient"]), pts.get_indexer(keys["pt_key"])
     out = np.empty(len(i_idx))
-    for start in range(0, len(out), chunk):
-        sl = slice(start, start + chunk)
-        out[sl] = np.einsum("ij,ij->i", ni[i_idx[sl]], w[p_idx[sl]])
+    # the pairs come sorted by ingredient: one matrix-vector product per ingredient (its PTs' rows of w times its
+    # row of ni), or per chunk of an ingredient with very many PTs
+    starts = np.flatnonzero(np.r_[True, i_idx[1:] != i_idx[:-1]]) if len(i_idx) else np.array([], dtype=int)
+    for s0, e0 in zip(starts, np.r_[starts[1:], len(i_idx)], strict=True):
+        for c0 in range(s0, e0, chunk):
+            c1 = min(c0 + chunk, e0)
+            out[c0:c1] = w[p_idx[c0:c1]] @ ni[i_idx[c0]]
     return out
 
 
@@ -125,18 +133,22 @@ def score_pairs(con: duckdb.DuckDBPyConnection, chunk: int = 500_000, timings: d
                      "stratified by age band, sex, year received")
     t_strat_fit = time.perf_counter()
     _step(con, "create_signal_pairs")
-    for start in range(0, len(a), chunk):
-        sl = slice(start, start + chunk)
+
+    def scored(sl: slice) -> pd.DataFrame:
         m = disproportionality(a[sl], b[sl], c[sl], d[sl], prior, thresholds=Thresholds())
         eb = (ebgm(a[sl], e_strat[sl], prior_s) if stratified
               else dict.fromkeys(("ebgm", "eb05", "eb95"), np.full(len(a[sl]), np.nan)))
         m.update(expected_stratified=e_strat[sl], ebgm_stratified=eb["ebgm"], eb05_stratified=eb["eb05"],
                  eb95_stratified=eb["eb95"])
-        frame = pd.DataFrame({"ingredient": keys["ingredient"][sl], "pt_key": keys["pt_key"][sl],
-                              **{k: m[k] for k in SIGNAL_COLUMNS}})
-        con.register("scored", frame)
-        _step(con, "insert_scored")
-        con.unregister("scored")
+        return pd.DataFrame({"ingredient": keys["ingredient"][sl], "pt_key": keys["pt_key"][sl],
+                             **{k: m[k] for k in SIGNAL_COLUMNS}})
+
+    # chunks scored on two threads (numpy and scipy's special functions release the GIL), written in order here
+    with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
+        for frame in pool.map(scored, [slice(i, i + chunk) for i in range(0, len(a), chunk)]):
+            con.register("scored", frame)
+            _step(con, "insert_scored")
+            con.unregister("scored")
     if timings is not None:
         strata = int((_step(con, "count_strata").fetchone() or (0,))[0]) if stratified else 0
         timings.update(pairs=len(a), strata=strata, crude_fit_s=t_crude_fit - clock,

@@ -126,6 +126,10 @@ def _gammaincinv_by_count(n: np.ndarray, alpha: float, p: float) -> np.ndarray:
     return special.gammaincinv(alpha + values, p)[index]
 
 
+# EB05/EB95 are found to this relative error in lambda (they are shown with at most four significant digits)
+QUANTILE_TOL = 1e-9
+
+
 def ebgm(a: ArrayLike, expected: ArrayLike, prior: Prior) -> dict[str, np.ndarray]:
     """Empirical Bayes geometric mean and its 5th and 95th posterior percentiles (DuMouchel 1999).
 
@@ -153,15 +157,26 @@ def ebgm(a: ArrayLike, expected: ArrayLike, prior: Prior) -> dict[str, np.ndarra
         # Newton's method on log(lambda), kept inside the bracket (bisection step when it would leave it)
         c1 = a1o * np.log(b1o) - special.gammaln(a1o)
         c2 = a2o * np.log(b2o) - special.gammaln(a2o)
-        # start from the components' quantiles weighted by their posterior weights: close to the root, so that
-        # Newton needs few steps
-        x = np.clip(qo * np.log(q1[open_]) + (1 - qo) * np.log(q2[open_]), lo_o, hi_o)
+        # start at the quantile of the component with most of the posterior weight: close to the root, and there
+        # that component's distribution function is p, so the first step computes only the other one's
+        dom1 = qo >= 0.5
+        x = np.where(dom1, np.log(q1[open_]), np.log(q2[open_]))
+        # |F''/F'| in log(lambda) is at most about the larger shape: after a Newton step of size d the error is
+        # below shape * d^2, so a step is final once 10 * shape * d^2 < QUANTILE_TOL (relative error in lambda)
+        curvature = 10 * np.maximum(a1o, a2o)
         act = np.arange(len(x))  # elements still iterating
-        for _ in range(50):
+        for i in range(50):
             xa, la, ha = x[act], lo_o[act], hi_o[act]
             qa, a1a, b1a, a2a, b2a = qo[act], a1o[act], b1o[act], a2o[act], b2o[act]
             lam = np.exp(xa)
-            f = qa * special.gammainc(a1a, b1a * lam) + (1 - qa) * special.gammainc(a2a, b2a * lam) - p
+            if i == 0:
+                d = dom1[act]
+                g1, g2 = np.full(len(xa), p), np.full(len(xa), p)
+                g1[~d] = special.gammainc(a1a[~d], b1a[~d] * lam[~d])
+                g2[d] = special.gammainc(a2a[d], b2a[d] * lam[d])
+            else:
+                g1, g2 = special.gammainc(a1a, b1a * lam), special.gammainc(a2a, b2a * lam)
+            f = qa * g1 + (1 - qa) * g2 - p
             la = np.where(f < 0, xa, la)
             ha = np.where(f > 0, xa, ha)
             slope = qa * np.exp(c1[act] + a1a * xa - b1a * lam) + (1 - qa) * np.exp(c2[act] + a2a * xa - b2a * lam)
@@ -171,8 +186,11 @@ def ebgm(a: ArrayLike, expected: ArrayLike, prior: Prior) -> dict[str, np.ndarra
             nxt = np.where(bad, (la + ha) / 2, nxt)
             nxt = np.where(np.abs(f) <= 1e-13, xa, nxt)  # at the root already: stay
             x[act], lo_o[act], hi_o[act] = nxt, la, ha
-            # done when the step or the bracket is below 1e-10 in log(lambda), or the CDF is within 1e-13 of p
-            still = (np.abs(nxt - xa) > 1e-10) & (ha - la > 1e-10) & (np.abs(f) > 1e-13)
+            # done when a Newton step was small enough to be final, or a bisection step (whose error is its size)
+            # or the bracket is below 1e-10 in log(lambda), or the CDF is within 1e-13 of p
+            step = np.abs(nxt - xa)
+            still = (np.where(bad, step > 1e-10, curvature[act] * step * step > QUANTILE_TOL)
+                     & (ha - la > 1e-10) & (np.abs(f) > 1e-13))
             act = act[still]
             if not len(act):
                 break

@@ -142,3 +142,22 @@ def test_kept_strata_are_not_used_with_other_age_bands(demo_db):
         assert "screen_events_strata_whole" not in dict(ran)
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+@pytest.mark.parametrize("strata", [["age_band", "sex", "year"], ["sex"]])
+def test_every_groups_cells_in_one_pass_equal_one_bind_per_group(store, name, strata):
+    d = store.definitions
+    base = replace(SELECTIONS[name](d), event=None)
+    analysis.bind(store.con, base, d)
+    analysis.ensure_population_strata(store.con)
+    sets = store.run("signal_strata_sets", set_names=list(d.events),
+                     set_pts=[[p.lower() for p in e.pts] for e in d.events.values()], strata=strata)
+    reported = 0
+    for group, event in d.events.items():
+        analysis.bind(store.con, replace(base, event=event), d)
+        one = _normal(analysis._strata_cells(store, strata, "", None))
+        mine = sets[sets["name"] == group].drop(columns="name").assign(period=None)
+        assert _normal(mine).equals(one), group
+        reported += int(one["a"].sum() > 0)
+    assert reported >= 3
