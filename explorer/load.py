@@ -39,7 +39,7 @@ from explorer.ingest.sources import Quarter, TableFile, discover
 from explorer.progress import Reporter, reporter
 from explorer.scoring import score_pairs
 from explorer.store.build import build_steps, rebuild_core
-from explorer.store.reader import model_version
+from explorer.store.reader import model_version, quiet
 from explorer.store.schema import MODEL_VERSION, create_schema
 from explorer.store.sql import named_steps
 from explorer.store.update import UPDATE_PHASES, update_core
@@ -195,7 +195,7 @@ def _existing_loads(db_path: Path) -> tuple[dict[str, str], int | None]:
     if not db_path.exists():
         return {}, MODEL_VERSION
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = quiet(duckdb.connect(str(db_path), read_only=True))
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise DatabaseLockedError(f"{db_path}: the database is locked by another process ({e})") from None
@@ -365,7 +365,7 @@ def _remove_quarter(con, quarter: str) -> None:
 
 def connect_for_build(path: Path) -> duckdb.DuckDBPyConnection:
     """Open a build file with settings suited to bulk loads on a small machine."""
-    con = duckdb.connect(str(path))
+    con = quiet(duckdb.connect(str(path)))
     _step(con, "build_settings")
     return con
 
@@ -521,7 +521,7 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
 
 
 def _flow(db_path: Path) -> list[tuple[str, int, str]]:
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = quiet(duckdb.connect(str(db_path), read_only=True))
     try:
         rows = _step(con, "flow").fetchall()
         return [tuple(r) for r in rows]

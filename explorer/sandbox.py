@@ -37,6 +37,7 @@ def run_select(db_path: str | Path, sql: str, limit: int = 1000, seconds: float 
         "autoload_known_extensions": False, "autoinstall_known_extensions": False,
         "memory_limit": memory_limit, "threads": 1}
     con = duckdb.connect(":memory:", config=config)
+    query.execute(con, "connection_quiet")
     try:
         query.execute(con, "sandbox_attach", path=str(db_path))
         query.execute(con, "sandbox_lock")

@@ -66,3 +66,15 @@ def test_the_cli_reports_long_work_in_a_log_and_nothing_when_quiet(tmp_path):
     assert "writing 1 synthetic quarter(s): done (1 quarters, " in shown.stderr
     quiet = synth("--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_our_connections_never_print_duckdbs_own_progress_bar(demo_db):
+    """DuckDB prints its progress bar to stdout during long queries: across our own progress output and into what
+    a script reads from stdout (a benchmark once failed to parse a load's JSON summary for it)."""
+    from explorer.store.reader import connect, connect_isolated
+
+    for con in (connect(demo_db), connect_isolated(demo_db)):
+        try:
+            assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+        finally:
+            con.close()

@@ -25,6 +25,12 @@ from explorer.store.schema import MODEL_VERSION
 _NO_AUTOLOAD = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 
 
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Turn off DuckDB's own progress bar on a connection (it prints to stdout); returns the connection."""
+    query.execute(con, "connection_quiet")
+    return con
+
+
 def model_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The model version a store was built with (None for a database without one: not a store, or an old one)."""
     if not query.rows(con, "store_has_meta")[0][0]:
@@ -42,7 +48,7 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     """
     path = _existing(db_path)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = quiet(duckdb.connect(str(path), read_only=True))
     except duckdb.Error as e:
         raise ExplorerError(f"{path}: cannot open the database read-only ({_first_line(e)})") from None
     return _checked(con, path)
@@ -60,7 +66,7 @@ def connect_isolated(db_path: str | Path, config: dict[str, Any] | None = None) 
         ExplorerError: as :func:`connect`.
     """
     path = _existing(db_path)
-    con = duckdb.connect(":memory:", config={**_NO_AUTOLOAD, **(config or {})})
+    con = quiet(duckdb.connect(":memory:", config={**_NO_AUTOLOAD, **(config or {})}))
     try:
         query.execute(con, "store_attach", path=str(path))
         use_store(con)
