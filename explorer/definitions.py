@@ -265,6 +265,10 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> Definitions:
         raise DefinitionError(f"{folder}: filters.toml needs [outbreak] and [age_bands] settings ({e})") from None
     if len(bands) > MAX_AGE_BANDS:
         raise DefinitionError(f"{folder}: filters.toml [age_bands] has {len(bands)} bands; at most {MAX_AGE_BANDS}")
+    ranges = sorted(bands.values())
+    if any(lo >= hi for lo, hi in ranges) or any(ranges[i][1] > ranges[i + 1][0] for i in range(len(ranges) - 1)):
+        raise DefinitionError(f"{folder}: filters.toml [age_bands] must be ranges [lowest, highest) that do not "
+                              f"overlap")
     if settings.outbreak_group not in events:
         raise DefinitionError(f"filters.toml [outbreak]: unknown event group {settings.outbreak_group!r}")
     return Definitions(exposures, events, settings, folder, meddra_groups, unresolved)

@@ -9,7 +9,8 @@ It reads the model's pair counts and strata, fits DuMouchel's prior twice (crude
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -143,12 +144,23 @@ def score_pairs(con: duckdb.DuckDBPyConnection, chunk: int = 500_000, timings: d
         return pd.DataFrame({"ingredient": keys["ingredient"][sl], "pt_key": keys["pt_key"][sl],
                              **{k: m[k] for k in SIGNAL_COLUMNS}})
 
-    # chunks scored on two threads (numpy and scipy's special functions release the GIL), written in order here
+    # chunks scored on two threads (numpy and scipy's special functions release the GIL), written in order here;
+    # at most SCORING_THREADS chunks in flight, so that an error or an interrupt waits for no more than those
+    def write(frame: pd.DataFrame) -> None:
+        con.register("scored", frame)
+        _step(con, "insert_scored")
+        con.unregister("scored")
+
     with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
-        for frame in pool.map(scored, [slice(i, i + chunk) for i in range(0, len(a), chunk)]):
-            con.register("scored", frame)
-            _step(con, "insert_scored")
-            con.unregister("scored")
+        pending: deque[Future[pd.DataFrame]] = deque()
+        for start in range(0, len(a), chunk):
+            pending.append(pool.submit(scored, slice(start, start + chunk)))
+            if len(pending) >= SCORING_THREADS:
+                write(pending.popleft().result())
+        while pending:
+            write(pending.popleft().result())
+    if not stratified:  # the kept strata would describe another build
+        _step(con, "drop_kept_strata")
     if timings is not None:
         strata = int((_step(con, "count_strata").fetchone() or (0,))[0]) if stratified else 0
         timings.update(pairs=len(a), strata=strata, crude_fit_s=t_crude_fit - clock,

@@ -262,6 +262,7 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
     last = _BOUND.pop(id(con), None)
     known = last[1] if last is not None and held is not None and last[0] == held else {}
     _set(con, "bound_key", None)  # a bind that fails half-way must not look complete
+    _set(con, "population_key", None)  # nor its population counted
     for name, value in values.items():
         if name in known and type(known[name]) is type(value) and known[name] == value:
             continue  # the connection holds this value already (a filter change sets one or two variables)

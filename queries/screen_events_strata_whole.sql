@@ -14,7 +14,11 @@ exposed_by_stratum AS (SELECT age_band, sex, year, count(*) AS n_x FROM keyed GR
 population_by_stratum AS (
     SELECT CASE WHEN list_contains($strata::VARCHAR[], 'age_band') THEN age_band END AS age_band,
            stratum_sex($strata, sex) AS sex, stratum_year($strata, year) AS year, sum(n)::BIGINT AS n
-    FROM _pop_strata GROUP BY ALL
+    FROM _pop_strata
+    WHERE (getvariable('f_strata_key') = getvariable('f_population_key')
+          OR error('the population''s counts by stratum are not those of the bound selection: '
+                   || 'run selection.ensure_population_strata() first'))
+    GROUP BY ALL
 ),
 margins AS (
     SELECT p.age_band, p.sex, p.year, coalesce(x.n_x, 0) AS n_x, p.n - coalesce(x.n_x, 0) AS n_r

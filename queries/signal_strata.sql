@@ -38,6 +38,9 @@ population_cells AS (
            sum(n) AS n
     FROM _pop_strata
     WHERE NOT getvariable('f_has_comparator')
+      AND (getvariable('f_strata_key') = getvariable('f_population_key')
+              OR error('the population''s counts by stratum are not those of the bound selection: '
+                       || 'run selection.ensure_population_strata() first'))
     GROUP BY ALL
 ),
 masked_rest AS (

@@ -30,7 +30,12 @@ WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name, unnest($set_pts::VARCHA
      population_by_stratum AS (
          SELECT CASE WHEN list_contains($strata::VARCHAR[], 'age_band') THEN age_band END AS age_band,
                 stratum_sex($strata, sex) AS sex, stratum_year($strata, year) AS year, sum(n)::BIGINT AS n
-         FROM _pop_strata WHERE NOT getvariable('f_has_comparator') GROUP BY ALL
+         FROM _pop_strata
+         WHERE NOT getvariable('f_has_comparator')
+           AND (getvariable('f_strata_key') = getvariable('f_population_key')
+                 OR error('the population''s counts by stratum are not those of the bound selection: '
+                          || 'run selection.ensure_population_strata() first'))
+         GROUP BY ALL
      ),
      margins AS (
          SELECT coalesce(h.age_band, p.age_band) AS age_band, coalesce(h.sex, p.sex) AS sex,

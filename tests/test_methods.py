@@ -155,7 +155,7 @@ def test_stratified_expected_and_mh_ror_by_hand(simpson):
 def test_missing_values_form_their_own_stratum(simpson):
     bind_sel = _selection()
     analysis.signal(simpson, bind_sel)
-    strata = simpson.run("signal_strata", strata=["age_band", "sex"], period="", mask_ings=[], mask_pts=[])
+    strata = analysis._strata_cells(simpson, ["age_band", "sex"], "", None)
     assert "unknown" in set(strata["age_band"]) and "unknown" in set(strata["sex"])
     unknown_age = strata[strata["age_band"] == "unknown"][["a", "b", "c", "d"]].sum()
     assert tuple(unknown_age) == (2, 8, 8, 32)

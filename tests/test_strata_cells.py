@@ -161,3 +161,37 @@ def test_every_groups_cells_in_one_pass_equal_one_bind_per_group(store, name, st
         assert _normal(mine).equals(one), group
         reported += int(one["a"].sum() > 0)
     assert reported >= 3
+
+
+@pytest.mark.parametrize("bands, problem", [
+    ("".join(f'"b{i}" = [{i * 10}, {i * 10 + 10}]\n' for i in range(13)), "at most 12"),
+    ('"young" = [0, 50]\n"old" = [40, 200]\n', "do not overlap"),
+    ('"none" = [30, 30]\n', "do not overlap"),
+])
+def test_age_bands_the_age_band_macro_cannot_hold_are_refused(tmp_path, bands, problem):
+    import re
+    import shutil
+
+    from explorer.constants import MAX_AGE_BANDS, SQL_DIR
+    from explorer.definitions import DefinitionError, load_definitions
+
+    folder = tmp_path / "definitions"
+    shutil.copytree(SQL_DIR / "definitions", folder)
+    filters = (folder / "filters.toml").read_text()
+    head, rest = filters.split("[age_bands]\n", 1)
+    tail = rest[rest.index("\n["):]  # the next table
+    (folder / "filters.toml").write_text(f"{head}[age_bands]\n{bands}{tail}")
+    with pytest.raises(DefinitionError, match=problem):
+        load_definitions(folder)
+    # the macro has one arm per band it can hold
+    macro = (SQL_DIR / "macros" / "selection.sql").read_text()
+    assert len(re.findall(r"WHEN age >= getvariable\('f_band_los'\)\[(\d+)\]", macro)) == MAX_AGE_BANDS
+
+
+def test_counts_by_stratum_of_another_population_are_refused(store):
+    d = store.definitions
+    sel = Selection(exposure=d.exposure("esi"), event=d.event("spinal_cord_ischaemia"))
+    analysis.signal(store, sel, stratify=("sex",))  # counts the unfiltered population by stratum
+    analysis.bind(store.con, replace(sel, filters=Filters(serious_only=True)), d)
+    with pytest.raises(Exception, match="ensure_population_strata"):
+        store.run("signal_strata", strata=["sex"], period="", mask_ings=[], mask_pts=[])

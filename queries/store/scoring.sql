@@ -41,6 +41,10 @@ GROUP BY ALL;
 CREATE OR REPLACE TABLE pt_strata AS
 SELECT r.pt_key, cs.s, count(*) AS n_cases FROM reaction_index r JOIN case_strata cs USING (caseid) GROUP BY ALL;
 
+-- step: drop_kept_strata
+-- A scoring without strata (a pair table without the model's case tables) keeps none.
+DROP TABLE IF EXISTS pt_strata; DROP TABLE IF EXISTS stratum_labels; DROP TABLE IF EXISTS stratum_bands;
+
 -- step: stratum_sizes
 CREATE OR REPLACE TEMP TABLE stratum_sizes AS
 SELECT s, count(*) AS n_cases FROM case_strata GROUP BY s
