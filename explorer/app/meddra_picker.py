@@ -44,17 +44,19 @@ def render(v: dict, s: Store) -> None:
     chosen = bool(v["smq"] or v["hlt"] or v["soc"])
     with st.sidebar.expander(f"…or MedDRA terms ({label})", expanded=chosen):
         options = ["", *smqs]
-        v["smq"] = st.selectbox("SMQ", options, key=state.seed("smq", v["smq"] if v["smq"] in smqs else "", options),
+        v["smq"] = st.selectbox("SMQ", options, **state.seed("smq", v["smq"] if v["smq"] in smqs else "", options,
+                                                             "index"),
                                 format_func=lambda c: smqs.get(c, "(none)"),
                                 help="Standardised MedDRA Query; algorithmic SMQs are used by their narrow/broad "
                                      "term lists only") or ""
         scopes = ["narrow", "broad"]
-        v["scope"] = st.radio("Scope", scopes, horizontal=True, key=state.seed(
-            "scope", v["scope"] if v["scope"] in scopes else "narrow", scopes), help="broad: narrow and broad terms")
+        v["scope"] = st.radio("Scope", scopes, horizontal=True, **state.seed(
+            "scope", v["scope"] if v["scope"] in scopes else "narrow", scopes, "index"),
+                              help="broad: narrow and broad terms")
         v["hlt"] = tuple(st.multiselect("HLT", list(hlts), format_func=lambda c: hlts.get(c, str(c)),
-                                        key=state.seed("hlt", [c for c in v["hlt"] if c in hlts])))
+                                        **state.seed("hlt", [c for c in v["hlt"] if c in hlts], hlts, "default")))
         v["soc"] = tuple(st.multiselect("SOC (every axis)", list(socs), format_func=lambda c: socs.get(c, str(c)),
-                                        key=state.seed("soc", [c for c in v["soc"] if c in socs])))
+                                        **state.seed("soc", [c for c in v["soc"] if c in socs], socs, "default")))
 
 
 def apply(v: dict, s: Store, sel: Selection) -> Selection:

@@ -63,11 +63,11 @@ def body(p: page.Page) -> None:
         return
     c1, c2, c3 = st.columns(3)
     sorts = list(analysis.LISTING_SORTS)
-    v["sort"] = c1.selectbox("Sort by", sorts, key=state.seed("sort", v["sort"] if v["sort"] in sorts else sorts[0],
-                                                              sorts), format_func=lambda c: c.replace("_", " "))
-    v["desc"] = c2.toggle("Newest / largest first", key=state.seed("desc", v["desc"]))
-    v["size"] = c3.selectbox("Rows per page", SIZES, key=state.seed("size", v["size"] if v["size"] in SIZES else 50,
-                                                                    SIZES))
+    v["sort"] = c1.selectbox("Sort by", sorts, **state.seed("sort", v["sort"] if v["sort"] in sorts else sorts[0],
+                                                            sorts, "index"), format_func=lambda c: c.replace("_", " "))
+    v["desc"] = c2.toggle("Newest / largest first", **state.seed("desc", v["desc"]))
+    v["size"] = c3.selectbox("Rows per page", SIZES, **state.seed("size", v["size"] if v["size"] in SIZES else 50,
+                                                                  SIZES, "index"))
     size = v["size"]
     total = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], 1, 0)[1]
     if total == 0:

@@ -40,7 +40,7 @@ def forest(p: page.Page, sel) -> None:
     measures = ["ror", "prr"]
     v = p.view
     measure = st.radio("Measure", measures, horizontal=True, format_func=str.upper,
-                       key=state.seed("measure", v["measure"] if v["measure"] in measures else "ror"))
+                       **state.seed("measure", v["measure"] if v["measure"] in measures else "ror", measures, "index"))
     v["measure"] = measure
     cap = p.caption()
     if fr[measure].notna().any():
@@ -73,11 +73,12 @@ def screen(p: page.Page, sel) -> None:
     v = p.view
     c1, c2, c3 = st.columns(3)
     ranks = list(analysis.RANKINGS)
-    rank = c1.selectbox("Rank by", ranks, key=state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05"),
+    rank = c1.selectbox("Rank by", ranks, **state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05", ranks,
+                                                       "index"),
                         format_func=lambda k: RANK_LABELS.get(k, k))
     min_a = c2.number_input("At least this many cases (a)", 1, 1000,
-                            key=state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
-    search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
+                            **state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
+    search = c3.text_input("Search PTs", **state.seed("search", v["search"]))
     v.update(rank=rank, min_a=int(min_a), search=search)
     with st.spinner("Screening every PT…"):
         table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank)
@@ -109,7 +110,8 @@ def body(p: page.Page) -> None:
         return
     names = ["", *sorted(n for n in defs.exposures if sel.exposure is None or n != v["exposure"])]
     comp = st.selectbox("Reference group (comparator)", names,
-                        key=state.seed("comparator", v["comparator"] if v["comparator"] in names else "", names),
+                        **state.seed("comparator", v["comparator"] if v["comparator"] in names else "", names,
+                                     "index"),
                         format_func=lambda n: defs.exposures[n].title if n else "All other cases in the database")
     if comp != v["comparator"]:
         v["comparator"] = comp
@@ -117,7 +119,7 @@ def body(p: page.Page) -> None:
     p.selection = sel
     reference = sel.comparator.title if sel.comparator else "all other cases"
     view = st.radio("View", list(VIEWS), horizontal=True, format_func=VIEWS.get, label_visibility="collapsed",
-                    key=state.seed("tab", v["tab"] if v["tab"] in VIEWS else "pair"))
+                    **state.seed("tab", v["tab"] if v["tab"] in VIEWS else "pair", list(VIEWS), "index"))
     v["tab"] = view
     if view == "pair":
         if sel.event is None:
@@ -131,7 +133,7 @@ def body(p: page.Page) -> None:
     # issue 15's review panels (crude beside adjusted, over time, unmasking) compute on every rerun, expanded or not:
     # drawn on request, so a filter change does not wait for them
     v["review"] = st.toggle("Review methods: stratified measures, over time, unmasking",
-                            key=state.seed("review", v["review"]))
+                            **state.seed("review", v["review"]))
     if v["review"]:
         signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
 
