@@ -32,12 +32,12 @@ def _names(path: str, key: tuple, level: str) -> dict[str, str]:
 def names(level: str) -> dict[str, str]:
     """{code: name} of one level of the current MedDRA version (cached until the database file changes)."""
     path = db.db_path()
-    return _names(str(path), db.file_key(path), level)
+    return _names(path=str(path), key=db.file_key(path), level=level)
 
 
 def render(v: dict, s: Store) -> None:
     """Draw the picker under the event choices and write its values into the view (nothing without MedDRA)."""
-    label = service.version_label(s)
+    label = db.meddra_label(s)
     if label is None:
         return
     smqs, hlts, socs = names("smq"), names("hlt"), names("soc")
@@ -65,7 +65,7 @@ def apply(v: dict, s: Store, sel: Selection) -> Selection:
     Raises:
         ExplorerError: a term cannot be resolved (the page's error boundary shows it).
     """
-    if not (v["smq"] or v["hlt"] or v["soc"]) or service.version_label(s) is None:
+    if not (v["smq"] or v["hlt"] or v["soc"]) or db.meddra_label(s) is None:
         return sel
     smqs, hlts, socs = names("smq"), names("hlt"), names("soc")
     smq = smqs.get(v["smq"])

@@ -14,7 +14,6 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 from explorer import query
 from explorer.app import db, sidebar, state
 from explorer.errors import ExplorerError
-from explorer.meddra import service as meddra_service
 from explorer.report import charts
 from explorer.selection import Selection
 from explorer.store.reader import Store
@@ -44,12 +43,12 @@ class Page:
     def caption(self, what: str = "") -> str:
         """The caption of any chart or table of this page: source, quarters, deduplication, selection, filters,
         the MedDRA version of the terms."""
-        _, notice = self.store.notice()
+        _, notice = db.notice(self.store)
         sel = self.selection
         definition = what or (describe(sel) if sel is not None else "all current cases")
         filters = sel.filters.describe() if sel is not None else ""
         return charts.caption(notice, sidebar.quarters_label(), definition, filters, self.synthetic,
-                              meddra_service.version_label(self.store))
+                              db.meddra_label(self.store))
 
 
 def describe(sel: Selection) -> str:
@@ -93,7 +92,7 @@ def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool 
     try:
         v = state.view(name)
         with db.rerun_store(st.session_state) as s:
-            synthetic, _ = s.notice()
+            synthetic, _ = db.notice(s)
             if synthetic:
                 st.warning("**Synthetic demo data — not FDA data.** Every number on this page is made up by the "
                            "generator.", icon="⚠️")

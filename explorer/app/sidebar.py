@@ -20,30 +20,32 @@ from explorer.selection import Filters, Selection, event_of, validate
 from explorer.store.reader import Store
 
 # ---- look-ups, cached per version of the database file --------------------------------------------------------
+# Kept as the objects themselves (tuples, never changed): every rerun reads them, and a copy of the PT vocabulary
+# from st.cache_data would be unpickled on each one.
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _lookup(path: str, key: tuple, name: str) -> list:
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _lookup(path: str, key: tuple, name: str) -> tuple:
     with db.one_off_store() as s:
-        return [r[0] for r in query.run(s.con, name).itertuples(index=False) if r[0] is not None]
+        return tuple(r[0] for r in query.run(s.con, name).itertuples(index=False) if r[0] is not None)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _row(path: str, key: tuple, name: str) -> tuple:
     with db.one_off_store() as s:
         frame = query.run(s.con, name)
     return tuple(None if v != v else v for v in frame.iloc[0].tolist()) if len(frame) else ()
 
 
-def lookup(name: str) -> list:
+def lookup(name: str) -> tuple:
     """The first column of a named query over the current database file (cached until the file changes)."""
     path = db.db_path()
-    return _lookup(str(path), db.file_key(path), name)
+    return _lookup(path=str(path), key=db.file_key(path), name=name)
 
 
 def row(name: str) -> tuple:
     """The first row of a named query over the current database file (cached until the file changes)."""
     path = db.db_path()
-    return _row(str(path), db.file_key(path), name)
+    return _row(path=str(path), key=db.file_key(path), name=name)
 
 
 def year_bounds() -> tuple[int, int]:

@@ -15,8 +15,7 @@ VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
 
 def pair(p: page.Page, sel, reference: str) -> None:
-    with st.spinner("Computing…"):
-        r = cached.call(analysis.signal, p.store, sel)
+    r = cached.call(analysis.signal, p.store, sel, spinner="Computing…")
     st.table(cells_table(r, sel.exposure.title, sel.event.title, reference))
     st.caption("a: exposed cases with the event · b: exposed cases without it · c: reference cases with the event · "
                "d: reference cases without it. Counts are distinct current cases, not rates.")
@@ -80,8 +79,8 @@ def screen(p: page.Page, sel) -> None:
                             **state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
     search = c3.text_input("Search PTs", **state.seed("search", v["search"]))
     v.update(rank=rank, min_a=int(min_a), search=search)
-    with st.spinner("Screening every PT…"):
-        table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank)
+    table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank,
+                        spinner="Screening every PT…")
     if table.empty:
         st.info("No PT is reported with this exposure in the selection.")
         return
