@@ -31,11 +31,24 @@ def pair(p: page.Page, sel, reference: str) -> None:
     downloads.table(export_row(r, sel), "disproportionality", p.caption(), p.synthetic, "measures")
 
 
+def forest_tables(store, sel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The forest plot's rows, its table for export (each interval's ends in columns named with its level) and that
+    table rounded for the page: made once per selection, not on every rerun."""
+    fr = analysis.forest(store, sel)
+    table = fr.drop(columns=[c for c in fr.columns if c.endswith("_ci")])
+    for name in ("prr", "ror"):
+        table.insert(table.columns.get_loc(name) + 1, f"{name}_lower_95", fr[f"{name}_ci"].map(lambda ci: ci[0]))
+        table.insert(table.columns.get_loc(name) + 2, f"{name}_upper_95", fr[f"{name}_ci"].map(lambda ci: ci[1]))
+    table = table.rename(columns={"ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90", "eb95": "eb95_90"})
+    table = table.apply(lambda col: pd.to_numeric(col) if col.name not in ("pt",) and col.dtype == object else col)
+    return fr, table, fmt.rounded(table)
+
+
 def forest(p: page.Page, sel) -> None:
     if sel.event is None or len(sel.event.pts) < 2:
         st.info("A forest plot needs an event group (several PTs): choose one in the sidebar.")
         return
-    fr = cached.call(analysis.forest, p.store, sel)
+    fr, table, shown = cached.call(forest_tables, p.store, sel)
     measures = ["ror", "prr"]
     v = p.view
     measure = st.radio("Measure", measures, horizontal=True, format_func=str.upper,
@@ -49,13 +62,7 @@ def forest(p: page.Page, sel) -> None:
         downloads.chart(fig, "forest plot", "forest")
     else:
         st.info("No PT of the group has a defined measure (every one has a zero cell).")
-    table = fr.drop(columns=[c for c in fr.columns if c.endswith("_ci")])
-    for name in ("prr", "ror"):
-        table.insert(table.columns.get_loc(name) + 1, f"{name}_lower_95", fr[f"{name}_ci"].map(lambda ci: ci[0]))
-        table.insert(table.columns.get_loc(name) + 2, f"{name}_upper_95", fr[f"{name}_ci"].map(lambda ci: ci[1]))
-    table = table.rename(columns={"ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90", "eb95": "eb95_90"})
-    table = table.apply(lambda col: pd.to_numeric(col) if col.name not in ("pt",) and col.dtype == object else col)
-    st.dataframe(fmt.rounded(table), hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch")
     downloads.table(table, "forest plot table", cap, p.synthetic, "forest-table")
 
 
@@ -63,6 +70,19 @@ RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lo
                "ror_lower": "ROR lower 95% bound", "prr": "PRR", "q_chi2": "Benjamini-Hochberg q (chi-square test)",
                "eb05_stratified": "EB05, stratified expected count",
                "ror_mh_lower": "Mantel-Haenszel ROR lower 95% bound"}
+
+
+def screen_tables(store, sel, rank: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every PT's and event group's screening row, its columns named with their interval levels, as exported and
+    rounded for the page: made once per selection and ranking; a rerun only picks the rows to show."""
+    table = analysis.screen_events(store, sel, rank)
+    cols = [c for c in ("pt", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
+                        "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95") if c in table.columns]
+    full = table[cols].rename(columns={"prr_lower": "prr_lower_95", "prr_upper": "prr_upper_95",
+                                       "ror_lower": "ror_lower_95", "ror_upper": "ror_upper_95",
+                                       "ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90",
+                                       "eb95": "eb95_90"})
+    return full, fmt.rounded(full)
 
 
 def screen(p: page.Page, sel) -> None:
@@ -79,24 +99,19 @@ def screen(p: page.Page, sel) -> None:
                             **state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
     search = c3.text_input("Search PTs", **state.seed("search", v["search"]))
     v.update(rank=rank, min_a=int(min_a), search=search)
-    table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank,
-                        spinner="Screening every PT…")
-    if table.empty:
+    full, rounded = cached.call(screen_tables, p.store, replace(sel, event=None), rank,
+                                spinner="Screening every PT…")
+    if full.empty:
         st.info("No PT is reported with this exposure in the selection.")
         return
-    table = table[table["a"] >= min_a]
+    keep = full["a"] >= min_a
     if search:
-        table = table[table["pt"].str.contains(search, case=False, na=False, regex=False)]
-    cols = [c for c in ("pt", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
-                        "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95") if c in table.columns]
-    shown = table[cols].rename(columns={"prr_lower": "prr_lower_95", "prr_upper": "prr_upper_95",
-                                        "ror_lower": "ror_lower_95", "ror_upper": "ror_upper_95",
-                                        "ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90",
-                                        "eb95": "eb95_90"})
+        keep &= full["pt"].str.contains(search, case=False, na=False, regex=False)
+    shown = full[keep]
     st.caption(f"{len(shown):,} rows: every PT and event group reported with the exposure ([group] rows are the "
                "defined event groups). Interval levels are in the column names: _95 is a 95% interval, _90 a 90% "
                "one (EB05–EB95).")
-    st.dataframe(fmt.rounded(shown), hide_index=True, width="stretch")
+    st.dataframe(rounded[keep], hide_index=True, width="stretch")
     downloads.table(shown, "screening", p.caption(), p.synthetic, "screen")
 
 
