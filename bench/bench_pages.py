@@ -28,24 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_browser import ARGS, IDLE  # noqa: E402
+from bench.bench_browser import ARGS, FINISHED_HOOK, IDLE, OBSERVE  # noqa: E402
 from bench.common import REPO, save, serving  # noqa: E402
 
 QUERY = "exposure_mode=preset&exposure=esi&event_group=spinal_cord_ischaemia"
-# as bench_browser.py's, but a rerun served from the cache can go running -> notRunning within one task: the
-# records' old values show that it ran even when the observer first looks after it has finished
-OBSERVE = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window._seen_running = false;
-  document.addEventListener('click', () => { window._clicked = performance.now(); window._seen_running = false; },
-                            true);
-  new MutationObserver((records) => {
-    for (const r of records) if (r.oldValue === 'running') window._seen_running = true;
-    const state = app.getAttribute('data-test-script-state');
-    if (state === 'running') window._seen_running = true;
-    if (state === 'notRunning' && window._seen_running && window._clicked !== null) window._idle = performance.now();
-  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-}"""
 PAGES = (("explore", ""), ("signals", "&tab=pair"), ("signals", "&tab=forest"), ("signals", "&tab=screen"),
          ("cases", ""), ("onset", ""), ("overview", ""), ("sql", ""))
 
@@ -78,6 +64,7 @@ def main() -> None:
     with serving(args.db, app_root) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.add_init_script(FINISHED_HOOK)
         for name, extra in PAGES:
             label = name + (f" ({extra.split('=')[1]})" if extra else "")
             load_before = os.getloadavg()[0]
@@ -125,7 +112,8 @@ def main() -> None:
             # the per-selection cache (explorer/app/cached.py); "cold" is the slower of the first two
             results[label] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
                               "runs": len(times), "first_load_s": first, "cold": max(times[:2]),
-                              "errors": errors, "stuck": stuck, "load": [load_before, os.getloadavg()[0]]}
+                              "errors": errors, "stuck": stuck, "unseen_running": page.evaluate("() => window._unseen"),
+                              "load": [load_before, os.getloadavg()[0]]}
             loads += results[label]["load"]
             print(label, results[label], flush=True)
         browser.close()

@@ -103,9 +103,14 @@ class Selection:
     filters: Filters = field(default_factory=Filters)
 
     def query_id(self) -> str:
-        """A short stable id of this selection, for citations and reproduction."""
-        blob = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+        """A short stable id of this selection, for citations and reproduction (computed once per object: the
+        dashboard keys every cached answer and chart of a rerun by it)."""
+        known = self.__dict__.get("_query_id")
+        if known is None:
+            blob = json.dumps(asdict(self), sort_keys=True, default=str)
+            known = hashlib.sha256(blob.encode()).hexdigest()[:12]
+            object.__setattr__(self, "_query_id", known)  # not a field: equality, replace() and asdict() ignore it
+        return known
 
 
 def _age_range(bands: tuple[str, ...], defs: Definitions) -> tuple[float | None, float | None]:

@@ -47,7 +47,7 @@ def banner(s: Store) -> bool:
 
 def pt_vocabulary(s: Store) -> list[str]:
     """The PTs of the loaded reactions, most frequent first."""
-    return sidebar.lookup("app_pt_vocab")
+    return list(sidebar.lookup("app_pt_vocab"))
 
 
 def table_downloads(frame: pd.DataFrame, name: str, cap: str, synthetic: bool, key: str) -> None:

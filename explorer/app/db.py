@@ -19,19 +19,21 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from explorer.constants import DB_ENV, DEFAULT_DB
 from explorer.definitions import load_definitions
+from explorer.meddra import service as meddra_service
 from explorer.store.reader import Store, connect_isolated, use_store
 
 MAX_IDLE_CURSORS = 16  # kept cursors hold their session's bound selection (temp tables): keep the most recent only
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def db_path() -> Path:
@@ -200,3 +202,28 @@ def one_off_store(path: Path | None = None) -> Iterator[Store]:
         yield Store(cur.con, path or db_path(), load_definitions())
     finally:
         REGISTRY.release(cur, keep=False)
+
+
+# ---- facts of one version of the file, read once: every rerun shows them (banner, captions, the MedDRA picker) ----
+
+_FACTS: dict[tuple, Any] = {}
+
+
+def _once(store: Store, what: str, read: Callable[[], T]) -> T:
+    key = (str(store.path), file_key(store.path), what)
+    if key not in _FACTS:
+        if len(_FACTS) > 64:  # versions of files long replaced
+            _FACTS.clear()
+        _FACTS[key] = read()
+    return _FACTS[key]
+
+
+def notice(store: Store) -> tuple[bool, str]:
+    """The store's (is_synthetic, data notice), read once per version of the database file."""
+    return _once(store, "notice", store.notice)
+
+
+def meddra_label(store: Store) -> str | None:
+    """The store's MedDRA version ('MedDRA 27.1 English', None without imported MedDRA), read once per version of
+    the database file."""
+    return _once(store, "meddra", lambda: meddra_service.version_label(store))

@@ -22,11 +22,18 @@ def slug(text: str) -> str:
 
 def chart(fig: go.Figure, name: str, key: str) -> None:
     """The caption under a chart, then a popover of its files: PNG (300 dpi), SVG and PDF, each at single- and
-    double-column width, with the caption and data-source label on the canvas."""
+    double-column width, with the caption and data-source label on the canvas.
+
+    The popover's files are drawn when it is opened (a rerun, served from the cache): closed, it is one button, not
+    the 17 elements every filter change would send and redraw for each chart.
+    """
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
     if meta.get("caption"):
         st.caption(meta["caption"])
-    with st.popover(f"Download chart: {name}"):
+    files = st.popover(f"Download chart: {name}", on_change="rerun", key=f"{key}-files")
+    if not files.open:
+        return
+    with files:
         for width, label in SIZES:
             st.markdown(f"**{label}**")
             cols = st.columns(3)

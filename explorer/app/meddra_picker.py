@@ -32,29 +32,31 @@ def _names(path: str, key: tuple, level: str) -> dict[str, str]:
 def names(level: str) -> dict[str, str]:
     """{code: name} of one level of the current MedDRA version (cached until the database file changes)."""
     path = db.db_path()
-    return _names(str(path), db.file_key(path), level)
+    return _names(path=str(path), key=db.file_key(path), level=level)
 
 
 def render(v: dict, s: Store) -> None:
     """Draw the picker under the event choices and write its values into the view (nothing without MedDRA)."""
-    label = service.version_label(s)
+    label = db.meddra_label(s)
     if label is None:
         return
     smqs, hlts, socs = names("smq"), names("hlt"), names("soc")
     chosen = bool(v["smq"] or v["hlt"] or v["soc"])
     with st.sidebar.expander(f"…or MedDRA terms ({label})", expanded=chosen):
         options = ["", *smqs]
-        v["smq"] = st.selectbox("SMQ", options, key=state.seed("smq", v["smq"] if v["smq"] in smqs else "", options),
+        v["smq"] = st.selectbox("SMQ", options, **state.seed("smq", v["smq"] if v["smq"] in smqs else "", options,
+                                                             "index"),
                                 format_func=lambda c: smqs.get(c, "(none)"),
                                 help="Standardised MedDRA Query; algorithmic SMQs are used by their narrow/broad "
                                      "term lists only") or ""
         scopes = ["narrow", "broad"]
-        v["scope"] = st.radio("Scope", scopes, horizontal=True, key=state.seed(
-            "scope", v["scope"] if v["scope"] in scopes else "narrow", scopes), help="broad: narrow and broad terms")
+        v["scope"] = st.radio("Scope", scopes, horizontal=True, **state.seed(
+            "scope", v["scope"] if v["scope"] in scopes else "narrow", scopes, "index"),
+                              help="broad: narrow and broad terms")
         v["hlt"] = tuple(st.multiselect("HLT", list(hlts), format_func=lambda c: hlts.get(c, str(c)),
-                                        key=state.seed("hlt", [c for c in v["hlt"] if c in hlts])))
+                                        **state.seed("hlt", [c for c in v["hlt"] if c in hlts], hlts, "default")))
         v["soc"] = tuple(st.multiselect("SOC (every axis)", list(socs), format_func=lambda c: socs.get(c, str(c)),
-                                        key=state.seed("soc", [c for c in v["soc"] if c in socs])))
+                                        **state.seed("soc", [c for c in v["soc"] if c in socs], socs, "default")))
 
 
 def apply(v: dict, s: Store, sel: Selection) -> Selection:
@@ -63,7 +65,7 @@ def apply(v: dict, s: Store, sel: Selection) -> Selection:
     Raises:
         ExplorerError: a term cannot be resolved (the page's error boundary shows it).
     """
-    if not (v["smq"] or v["hlt"] or v["soc"]) or service.version_label(s) is None:
+    if not (v["smq"] or v["hlt"] or v["soc"]) or db.meddra_label(s) is None:
         return sel
     smqs, hlts, socs = names("smq"), names("hlt"), names("soc")
     smq = smqs.get(v["smq"])

@@ -3,6 +3,7 @@ and one error boundary around the page body, so that no traceback ever reaches a
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 from explorer import query
 from explorer.app import db, sidebar, state
 from explorer.errors import ExplorerError
-from explorer.meddra import service as meddra_service
 from explorer.report import charts
 from explorer.selection import Selection
 from explorer.store.reader import Store
 
 log = logging.getLogger(__name__)
 APP_TITLE = "FAERS signal explorer"
+_frozen_after: set[str] = set()  # the pages after whose first run in this process the heap was frozen
 
 
 @dataclass
@@ -44,12 +45,12 @@ class Page:
     def caption(self, what: str = "") -> str:
         """The caption of any chart or table of this page: source, quarters, deduplication, selection, filters,
         the MedDRA version of the terms."""
-        _, notice = self.store.notice()
+        _, notice = db.notice(self.store)
         sel = self.selection
         definition = what or (describe(sel) if sel is not None else "all current cases")
         filters = sel.filters.describe() if sel is not None else ""
         return charts.caption(notice, sidebar.quarters_label(), definition, filters, self.synthetic,
-                              meddra_service.version_label(self.store))
+                              db.meddra_label(self.store))
 
 
 def describe(sel: Selection) -> str:
@@ -93,7 +94,7 @@ def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool 
     try:
         v = state.view(name)
         with db.rerun_store(st.session_state) as s:
-            synthetic, _ = s.notice()
+            synthetic, _ = db.notice(s)
             if synthetic:
                 st.warning("**Synthetic demo data — not FDA data.** Every number on this page is made up by the "
                            "generator.", icon="⚠️")
@@ -111,6 +112,23 @@ def run(name: str, title: str, body: Callable[[Page], None], *, selection: bool 
     except Exception as e:  # noqa: BLE001 - the boundary: every error becomes one line
         log.exception("page %s failed", name)
         st.error(one_line(e))
+    _freeze_heap(name)
+
+
+def _freeze_heap(name: str) -> None:
+    """After the first run of each page in this process, the objects alive then (the modules of Python, Streamlit,
+    pandas, plotly, DuckDB and whatever that page first imported: some 140,000) are moved out of the cyclic garbage
+    collector's sight (``gc.freeze``).
+
+    Streamlit's collection after every run is off (``explorer/app/.streamlit/config.toml``), but Python still runs a
+    full collection every so many reruns, and one over those objects holds the GIL for 0.1-0.2 s of that rerun on
+    this machine; over what the app made since, a few ms. Frozen objects are still freed when their last reference
+    goes; only a reference cycle among them is never collected (at most one page's first run's worth, per page).
+    """
+    if name not in _frozen_after:
+        _frozen_after.add(name)
+        gc.collect()
+        gc.freeze()
 
 
 def run_query(page: Page, name: str, **params):

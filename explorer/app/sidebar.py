@@ -20,30 +20,32 @@ from explorer.selection import Filters, Selection, event_of, validate
 from explorer.store.reader import Store
 
 # ---- look-ups, cached per version of the database file --------------------------------------------------------
+# Kept as the objects themselves (tuples, never changed): every rerun reads them, and a copy of the PT vocabulary
+# from st.cache_data would be unpickled on each one.
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _lookup(path: str, key: tuple, name: str) -> list:
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _lookup(path: str, key: tuple, name: str) -> tuple:
     with db.one_off_store() as s:
-        return [r[0] for r in query.run(s.con, name).itertuples(index=False) if r[0] is not None]
+        return tuple(r[0] for r in query.run(s.con, name).itertuples(index=False) if r[0] is not None)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _row(path: str, key: tuple, name: str) -> tuple:
     with db.one_off_store() as s:
         frame = query.run(s.con, name)
     return tuple(None if v != v else v for v in frame.iloc[0].tolist()) if len(frame) else ()
 
 
-def lookup(name: str) -> list:
+def lookup(name: str) -> tuple:
     """The first column of a named query over the current database file (cached until the file changes)."""
     path = db.db_path()
-    return _lookup(str(path), db.file_key(path), name)
+    return _lookup(path=str(path), key=db.file_key(path), name=name)
 
 
 def row(name: str) -> tuple:
     """The first row of a named query over the current database file (cached until the file changes)."""
     path = db.db_path()
-    return _row(str(path), db.file_key(path), name)
+    return _row(path=str(path), key=db.file_key(path), name=name)
 
 
 def year_bounds() -> tuple[int, int]:
@@ -124,36 +126,38 @@ def render(v: dict, s: Store, need_exposure: bool) -> None:
     modes = ["preset", "ingredient"] + ([] if need_exposure else ["none"])
     if v["exposure_mode"] not in modes:
         v["exposure_mode"] = "preset"
-        st.session_state.pop(state.widget_key("exposure_mode"), None)
+        state.reseed_widgets(["exposure_mode"], force=True)
     v["exposure_mode"] = sb.radio("Exposure", modes, horizontal=True,
-                                  key=state.seed("exposure_mode", v["exposure_mode"], modes),
+                                  **state.seed("exposure_mode", v["exposure_mode"], modes, "index"),
                                   format_func={"preset": "Preset", "ingredient": "Ingredient",
                                                "none": "None (all cases)"}.get)
     if v["exposure_mode"] == "preset":
         presets = sorted(defs.exposures)
-        v["exposure"] = sb.selectbox("Preset", presets, key=state.seed("exposure", v["exposure"] if v["exposure"] in
-                                                                 presets else presets[0], presets),
+        v["exposure"] = sb.selectbox("Preset", presets, **state.seed("exposure", v["exposure"] if v["exposure"] in
+                                                                     presets else presets[0], presets, "index"),
                                      format_func=lambda n: defs.exposures[n].title, help="Exposure definitions live "
                                      "in queries/definitions/exposures.toml")
     elif v["exposure_mode"] == "ingredient":
         vocab = lookup("app_ingredient_vocab")
         known = v["ingredient"] if v["ingredient"] in vocab else None
         v["ingredient"] = sb.selectbox("Ingredient", vocab, placeholder="type to search",
-                                       key=state.seed("ingredient", known, vocab)) or ""
+                                       **state.seed("ingredient", known, vocab, "index")) or ""
         routes = ["", *lookup("app_route_vocab")]
         v["route"] = sb.selectbox("Route (optional)", routes, format_func=lambda r: r or "(any)",
-                                  key=state.seed("route", v["route"] if v["route"] in routes else "", routes))
+                                  **state.seed("route", v["route"] if v["route"] in routes else "", routes, "index"))
     if v["exposure_mode"] != "none":
-        v["strict"] = sb.checkbox("Route field only (strict)", key=state.seed("strict", v["strict"]))
-        v["any_role"] = sb.checkbox("Any drug role (not only PS/SS)", key=state.seed("any_role", v["any_role"]))
+        v["strict"] = sb.checkbox("Route field only (strict)", **state.seed("strict", v["strict"]))
+        v["any_role"] = sb.checkbox("Any drug role (not only PS/SS)", **state.seed("any_role", v["any_role"]))
 
     groups = ["", *sorted(defs.events)]
-    v["event_group"] = sb.selectbox("Event group", groups, key=state.seed("event_group", v["event_group"] if
-                                                                     v["event_group"] in groups else "", groups),
+    v["event_group"] = sb.selectbox("Event group", groups, **state.seed("event_group", v["event_group"] if
+                                                                         v["event_group"] in groups else "", groups,
+                                                                         "index"),
                                     format_func=lambda n: defs.events[n].title if n else "(none)")
     pt_vocab = lookup("app_pt_vocab")
+    pt_set = set(pt_vocab)
     v["pts"] = tuple(sb.multiselect("…or preferred terms", pt_vocab, placeholder="type to search PTs",
-                                    key=state.seed("pts", _options(v["pts"], set(pt_vocab)))))
+                                    **state.seed("pts", _options(v["pts"], pt_set), pt_set, "default")))
     meddra_picker.render(v, s)  # SMQ / HLT / SOC, when the store holds MedDRA
 
     sb.header("Filters")
@@ -163,28 +167,34 @@ def render(v: dict, s: Store, need_exposure: bool) -> None:
     y1 = max(min(v["year_to"] or hi, hi), y0)
     held = st.session_state.get(state.widget_key("years"))
     if held is not None and not (lo <= held[0] <= held[1] <= hi):  # the data's years changed with a load
-        del st.session_state[state.widget_key("years")]
-    years = cast("tuple[int, int]", sb.slider("Year received", lo, hi, key=state.seed("years", (y0, y1))))
+        state.reseed_widgets(["years"], force=True)
+    years = cast("tuple[int, int]", sb.slider("Year received", lo, hi, **state.seed("years", (y0, y1))))
     v["year_from"], v["year_to"] = (years[0] if years[0] > lo else 0), (years[1] if years[1] < hi else 0)
-    v["sex"] = tuple(sb.multiselect("Sex", SEXES, key=state.seed("sex", _options(v["sex"], SEXES)),
+    v["sex"] = tuple(sb.multiselect("Sex", SEXES, **state.seed("sex", _options(v["sex"], SEXES), SEXES, "default"),
                                     format_func=lambda c: codes.label("sex", c)))
     bands = list(defs.settings.age_bands)
-    v["age"] = tuple(sb.multiselect("Age band (adjacent)", bands, key=state.seed("age", _options(v["age"], bands))))
+    v["age"] = tuple(sb.multiselect("Age band (adjacent)", bands,
+                                    **state.seed("age", _options(v["age"], bands), bands, "default")))
     countries = lookup("app_country_vocab")
+    country_set = set(countries)
     v["country"] = tuple(sb.multiselect("Reporter country", countries,
-                                        key=state.seed("country", _options(v["country"], set(countries)))))
-    v["reporter"] = tuple(sb.multiselect("Reporter", REPORTERS, key=state.seed("reporter", _options(v["reporter"],
-                                                                                              REPORTERS)),
+                                        **state.seed("country", _options(v["country"], country_set), country_set,
+                                                     "default")))
+    v["reporter"] = tuple(sb.multiselect("Reporter", REPORTERS, **state.seed("reporter", _options(v["reporter"],
+                                                                                                 REPORTERS),
+                                                                               REPORTERS, "default"),
                                          format_func=lambda c: codes.meaning("occp_cod", c)))
-    v["rept"] = tuple(sb.multiselect("Report type", REPORT_TYPES, key=state.seed("rept", _options(v["rept"],
-                                                                                            REPORT_TYPES)),
+    v["rept"] = tuple(sb.multiselect("Report type", REPORT_TYPES, **state.seed("rept", _options(v["rept"],
+                                                                                               REPORT_TYPES),
+                                                                               REPORT_TYPES, "default"),
                                      format_func=lambda c: codes.meaning("rept_cod", c)))
-    v["serious"] = sb.checkbox("Serious cases only", key=state.seed("serious", v["serious"]))
-    v["outcome"] = tuple(sb.multiselect("With outcome", OUTCOMES, key=state.seed("outcome", _options(v["outcome"],
-                                                                                               OUTCOMES)),
+    v["serious"] = sb.checkbox("Serious cases only", **state.seed("serious", v["serious"]))
+    v["outcome"] = tuple(sb.multiselect("With outcome", OUTCOMES, **state.seed("outcome", _options(v["outcome"],
+                                                                                                  OUTCOMES),
+                                                                                OUTCOMES, "default"),
                                         format_func=lambda c: codes.meaning("outc_cod", c)))
-    v["outbreak"] = sb.checkbox("Exclude the 2012–2013 compounding outbreak", key=state.seed("outbreak", v["outbreak"]))
-    v["dups"] = sb.checkbox("Exclude probable duplicates", key=state.seed("dups", v["dups"]),
+    v["outbreak"] = sb.checkbox("Exclude the 2012–2013 compounding outbreak", **state.seed("outbreak", v["outbreak"]))
+    v["dups"] = sb.checkbox("Exclude probable duplicates", **state.seed("dups", v["dups"]),
                             help="Cases that share a full event date, age, sex, country, drugs and reactions with an "
                                  "earlier case. Flagged, and kept unless excluded here.")
 

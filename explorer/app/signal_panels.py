@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis
-from explorer.app import downloads, page, sidebar
+from explorer.app import db, downloads, page, sidebar
 from explorer.errors import ExplorerError
 from explorer.report import charts, method_charts
 from explorer.selection import Selection
@@ -22,7 +22,7 @@ STRATUM_LABELS = {"age_band": "Age band", "sex": "Sex", "year": "Year received"}
 
 
 def _context(store: Store, selection: Selection) -> tuple[bool, str]:
-    synthetic, notice = store.notice()
+    synthetic, notice = db.notice(store)
     return synthetic, charts.caption(notice, sidebar.quarters_label(), page.describe(selection),
                                      selection.filters.describe(), synthetic)
 

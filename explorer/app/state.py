@@ -6,6 +6,12 @@ session (or when the URL holds other values than this session last wrote, as aft
 :func:`sync_url` at its end, which writes the whole view back. Widgets never hold the truth: each one is seeded
 from the view when it is (re)created and writes its value back to the view (:mod:`explorer.app.sidebar`), so a
 page switch, which drops the previous page's widgets, cannot lose the selection.
+
+A widget the browser does not hold yet (a new session, a page's first run) is seeded through its own default
+argument (:func:`seed`), so it goes to the browser as it will be sent again on the next run, and a filter change
+redraws only what it changes. A widget the browser already holds with another value (the URL edited or the back
+button on the same page, a value set from a button or callback, a value no longer among the options) is seeded
+through ``st.session_state``, the one way to make the browser show a new value.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -21,6 +27,7 @@ import streamlit as st
 VIEW_KEY = "_view"
 WRITTEN_KEY = "_view_written"
 SIGNATURE_KEY = "_view_signature"
+FORCED_KEY = "_view_forced"  # view names whose widgets the browser must be told to show the view's value
 
 
 @dataclass(frozen=True)
@@ -146,10 +153,13 @@ def view(page: str = "") -> dict:
                 if p.page and name not in url:
                     fresh[name] = current.get(name, p.default)
         state[VIEW_KEY] = fresh
-        reseed_widgets()
+        # a new session's browser holds no widget; this session's may hold the old values on this very page
+        reseed_widgets(force=current is not None)
     v = state[VIEW_KEY]
     _pull_widgets(v)
     if state.get("_page") != page:
+        # another page's widgets are other widgets (Streamlit keys them by page too); the browser dropped this
+        # page's when the last run of another page finished
         reseed_widgets()
         state["_page"] = page
     sig = signature(v)
@@ -180,31 +190,56 @@ def _pull_widgets(v: dict) -> None:
         v["year_from"], v["year_to"] = (years[0] if years[0] > lo else 0), (years[1] if years[1] < hi else 0)
 
 
-def seed(name: str, value, options=None) -> str:
-    """The widget key of view value ``name``, seeded with ``value`` when the widget does not exist yet (or holds a
-    value that is not among ``options`` any more, as a comparator equal to the new exposure)."""
+def seed(name: str, value, options=None, arg: str = "value") -> dict:
+    """The keyword arguments of the widget that edits view value ``name``, seeded with ``value``.
+
+    Its key, and ``value`` as the widget's own default argument ``arg`` ("value", "default", or "index": then
+    ``value`` is one of ``options``, or None for no choice, and its position is passed). A widget takes its default
+    only when it is created; the default is passed on every run (the view's value, which is the widget's own once
+    it exists), so the widget goes to the browser unchanged while its value does not change. A widget whose browser
+    value must change (see the module's docstring), or that holds a value no longer among ``options`` (a comparator
+    equal to the new exposure), is seeded through ``st.session_state`` instead, without a default.
+    """
     key = widget_key(name)
-    if key in st.session_state and options is not None:
-        held = st.session_state[key]
+    state = st.session_state
+    if key in state and options is not None:
+        held = state[key]
         values = held if isinstance(held, (list, tuple)) else [held]
         if any(x not in options for x in values if x is not None):
-            del st.session_state[key]
-    if key not in st.session_state:
-        st.session_state[key] = value
-    return key
+            del state[key]
+            _forced().add(name)
+    if key not in state and name in _forced():
+        _forced().discard(name)
+        state[key] = value  # the widget takes it, and the browser is told to show it
+        return {"key": key}  # (a default beside it would be ignored, with a warning in the log)
+    if arg == "index":
+        return {"key": key, "index": None if value is None else list(options or ()).index(value)}
+    return {"key": key, arg: value}
+
+
+def _forced() -> set:
+    return st.session_state.setdefault(FORCED_KEY, set())
 
 
 def update(**values) -> None:
     """Change view values from a callback or before the widgets are drawn (the landing's buttons); widgets follow."""
     v = st.session_state.setdefault(VIEW_KEY, defaults())
     v.update(values)
-    reseed_widgets(values)
+    reseed_widgets(values, force=True)
 
 
-def reseed_widgets(names: Mapping | None = None) -> None:
-    """Forget the widget values of these view names (all by default), so widgets are seeded from the view again."""
-    for name in names or PARAMS:
+def reseed_widgets(names: Iterable[str] | None = None, force: bool = False) -> None:
+    """Forget the widget values of these view names (all by default), so widgets are seeded from the view again;
+    ``force``: through ``st.session_state``, for widgets the browser may hold with other values."""
+    names = list(names or PARAMS)
+    if "year_from" in names or "year_to" in names:
+        names.append("years")  # both ends are one slider
+    for name in names:
         st.session_state.pop(widget_key(name), None)
+        if force:
+            _forced().add(name)
+        else:
+            _forced().discard(name)
 
 
 def widget_key(name: str) -> str:

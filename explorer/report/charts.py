@@ -62,16 +62,27 @@ def _count_axis(fig: go.Figure, axis: str = "y") -> None:
         (fig.update_yaxes if axis == "y" else fig.update_xaxes)(dtick=1, tick0=0)
 
 
-def _finish(fig: go.Figure, title: str, cap: str, synthetic: bool) -> go.Figure:
-    """Title, template and the caption (kept in ``layout.meta``; :func:`for_print` draws it on the canvas)."""
+def _figure(data: list[dict], layout: dict, title: str, cap: str, synthetic: bool) -> go.Figure:
+    """The figure of these traces and this layout, with the title, the journal template, the caption (kept in
+    ``layout.meta``; :func:`for_print` draws it on the canvas) and automargin on every axis, built in one pass.
+
+    Every ``update_*`` of a plotly figure validates and lays out the whole figure again: a chart built trace by
+    trace and update by update cost two to three times as much (the first filter change of a selection builds every
+    chart of its page). The layout's axes (``xaxis``, ``yaxis``, ``xaxis2``, ...) are the figure's axes.
+    """
     heading = title
     if synthetic:
         title = f"{title} — synthetic demo data, not FDA data"
-    fig.update_layout(template=template(), title={"text": title, "x": 0, "font": {"size": 14}},
-                      meta={"caption": cap, "title": title, "heading": heading, "synthetic": synthetic})
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True)
-    return fig
+    layout = {**layout, "template": template(), "title": {"text": title, "x": 0, "font": {"size": 14}},
+              "meta": {"caption": cap, "title": title, "heading": heading, "synthetic": synthetic}}
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        layout[name] = {**layout[name], "automargin": True}
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _axis(title: str = "", small_counts: bool = False, **props) -> dict:
+    """An axis of :func:`_figure`'s layout: its title and, for counts of 10 or less, whole-number ticks."""
+    return {"title": {"text": title}, **props, **({"dtick": 1, "tick0": 0} if small_counts else {})}
 
 
 # ---- print sizes ----------------------------------------------------------------------------------------------------
@@ -195,29 +206,28 @@ def wrap(text: str, width: int) -> str:
 def cases_by_year(frame: pd.DataFrame, cap: str, synthetic: bool, title: str = "Cases by year received") -> go.Figure:
     """Stacked bars of serious and non-serious cases per year (from the cases_by_year query)."""
     years = frame.groupby("year")[["n_serious", "n_non_serious"]].sum().reset_index()
-    fig = go.Figure([
-        go.Bar(x=years["year"], y=years["n_serious"], name="Serious", marker_color=SERIOUS),
-        go.Bar(x=years["year"], y=years["n_non_serious"], name="Non-serious", marker_color=NON_SERIOUS),
-    ])
-    fig.update_layout(barmode="stack", xaxis_title="Year FDA received the case", yaxis_title="Cases")
     totals = years["n_serious"] + years["n_non_serious"]
-    if len(totals) and totals.max() <= 10:
-        fig.update_yaxes(dtick=1, tick0=0)
-    return _finish(fig, title, cap, synthetic)
+    return _figure(
+        [{"type": "bar", "x": years["year"], "y": years["n_serious"], "name": "Serious", "marker": {"color": SERIOUS}},
+         {"type": "bar", "x": years["year"], "y": years["n_non_serious"], "name": "Non-serious",
+          "marker": {"color": NON_SERIOUS}}],
+        {"barmode": "stack", "xaxis": _axis("Year FDA received the case"),
+         "yaxis": _axis("Cases", bool(len(totals)) and totals.max() <= 10)}, title, cap, synthetic)
 
 
 def bars(frame: pd.DataFrame, x: str, y: str, cap: str, synthetic: bool, title: str, x_title: str = "",
          horizontal: bool = False) -> go.Figure:
     """A plain bar chart (outcomes, PTs, demographics)."""
     if horizontal:
-        fig = go.Figure(go.Bar(y=frame[x][::-1], x=frame[y][::-1], orientation="h", marker_color=SERIOUS))
-        fig.update_layout(xaxis_title="Cases", yaxis_title=x_title)
+        fig = _figure([{"type": "bar", "y": frame[x][::-1], "x": frame[y][::-1], "orientation": "h",
+                        "marker": {"color": SERIOUS}}],
+                      {"xaxis": _axis("Cases"), "yaxis": _axis(x_title)}, title, cap, synthetic)
         _count_axis(fig, "x")
     else:
-        fig = go.Figure(go.Bar(x=frame[x], y=frame[y], marker_color=SERIOUS))
-        fig.update_layout(xaxis_title=x_title, yaxis_title="Cases")
+        fig = _figure([{"type": "bar", "x": frame[x], "y": frame[y], "marker": {"color": SERIOUS}}],
+                      {"xaxis": _axis(x_title), "yaxis": _axis("Cases")}, title, cap, synthetic)
         _count_axis(fig, "y")
-    return _finish(fig, title, cap, synthetic)
+    return fig
 
 
 DEMOGRAPHIC_PANELS = (("sex", "Sex"), ("age_band", "Age band"), ("country", "Reporter country"),
@@ -231,14 +241,15 @@ def demographics(frame: pd.DataFrame, cap: str, synthetic: bool, title: str = "W
     for i, (dim, _) in enumerate(DEMOGRAPHIC_PANELS, start=1):
         part = frame[frame["dimension"] == dim].head(top)
         axis = "" if i == 1 else str(i)
-        traces.append(go.Bar(x=part["value"], y=part["n_cases"], marker_color=SERIOUS, showlegend=False,
-                             xaxis=f"x{axis}", yaxis=f"y{axis}"))
+        traces.append({"type": "bar", "x": part["value"], "y": part["n_cases"], "marker": {"color": SERIOUS},
+                       "showlegend": False, "xaxis": f"x{axis}", "yaxis": f"y{axis}"})
         most = max(most, int(part["n_cases"].max()) if len(part) else 0)
-    fig = go.Figure(traces, layout={**_panels_layout(), "template": template()})
-    fig.layout.yaxis.title.text = "Cases"
+    layout = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _panels_layout().items()}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "Cases"}}
     if most <= 10:
-        fig.update_yaxes(dtick=1, tick0=0)
-    return _finish(fig, title, cap, synthetic)
+        for name in [k for k in layout if k.startswith("yaxis")]:
+            layout[name] = {**layout[name], "dtick": 1, "tick0": 0}
+    return _figure(traces, layout, title, cap, synthetic)
 
 
 @cache
@@ -258,25 +269,25 @@ def forest(frame: pd.DataFrame, cap: str, synthetic: bool, measure: str = "ror",
     lo = rows[f"{measure}_ci"].map(lambda ci: ci[0])
     hi = rows[f"{measure}_ci"].map(lambda ci: ci[1])
     labels = [f"{p} (a={a})" for p, a in zip(rows["pt"], rows["a"], strict=True)]
-    fig = go.Figure(go.Scatter(
-        x=rows[measure], y=labels, mode="markers", marker={"color": SERIOUS, "size": 9, "symbol": "square"},
-        error_x={"type": "data", "symmetric": False, "array": hi - rows[measure], "arrayminus": rows[measure] - lo,
-                 "color": "#444"}))
-    fig.add_vline(x=1, line_dash="dot", line_color="#888")
-    fig.update_layout(xaxis_type="log", xaxis_title=f"{measure.upper()} (95% CI, log scale)")
     missing = sorted(set(frame["pt"]) - set(rows["pt"]))
     if missing:
         cap = f"{cap} Not drawn (a zero cell leaves the measure undefined): {', '.join(missing)}."
-    return _finish(fig, title, cap, synthetic)
+    return _figure(
+        [{"type": "scatter", "x": rows[measure], "y": labels, "mode": "markers",
+          "marker": {"color": SERIOUS, "size": 9, "symbol": "square"},
+          "error_x": {"type": "data", "symmetric": False, "array": hi - rows[measure],
+                      "arrayminus": rows[measure] - lo, "color": "#444"}}],
+        {"shapes": [{"type": "line", "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                     "line": {"color": "#888", "dash": "dot"}}],  # what fig.add_vline(x=1) draws
+         "xaxis": {"type": "log", "title": {"text": f"{measure.upper()} (95% CI, log scale)"}}, "yaxis": {}},
+        title, cap, synthetic)
 
 
 def onset_histogram(days: pd.Series, cap: str, synthetic: bool, title: str = "Time to onset") -> go.Figure:
     """Histogram of days from the exposure drug's start to the event."""
     days = pd.Series(days).astype(int)
     counts = days.value_counts().sort_index()
-    fig = go.Figure(go.Bar(x=counts.index, y=counts.values, width=0.9, marker_color=SERIOUS))  # one bar per day
-    fig.update_layout(xaxis_title="Days from injection (therapy start) to event", yaxis_title="Cases",
-                      xaxis_range=[-1, max(int(days.max()) + 1, 7)])
-    if len(counts) and counts.max() <= 10:
-        fig.update_yaxes(dtick=1, tick0=0)
-    return _finish(fig, title, cap, synthetic)
+    return _figure(
+        [{"type": "bar", "x": counts.index, "y": counts.values, "width": 0.9, "marker": {"color": SERIOUS}}],
+        {"xaxis": _axis("Days from injection (therapy start) to event", range=[-1, max(int(days.max()) + 1, 7)]),
+         "yaxis": _axis("Cases", bool(len(counts)) and counts.max() <= 10)}, title, cap, synthetic)

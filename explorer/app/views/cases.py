@@ -29,6 +29,13 @@ def listing_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return readable(frame[first + [c for c in frame.columns if c not in first]])
 
 
+def listing_page(store, sel, sort: str, desc: bool, size: int, offset: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One page of the listing as the query gives it and as the page shows it (decoded once per page, not on every
+    rerun)."""
+    frame, _ = analysis.listing(store, sel, sort, desc, size, offset)
+    return frame, listing_frame(frame)
+
+
 def _go(page_no: int) -> None:
     st.session_state[state.VIEW_KEY]["page"] = page_no
 
@@ -63,11 +70,11 @@ def body(p: page.Page) -> None:
         return
     c1, c2, c3 = st.columns(3)
     sorts = list(analysis.LISTING_SORTS)
-    v["sort"] = c1.selectbox("Sort by", sorts, key=state.seed("sort", v["sort"] if v["sort"] in sorts else sorts[0],
-                                                              sorts), format_func=lambda c: c.replace("_", " "))
-    v["desc"] = c2.toggle("Newest / largest first", key=state.seed("desc", v["desc"]))
-    v["size"] = c3.selectbox("Rows per page", SIZES, key=state.seed("size", v["size"] if v["size"] in SIZES else 50,
-                                                                    SIZES))
+    v["sort"] = c1.selectbox("Sort by", sorts, **state.seed("sort", v["sort"] if v["sort"] in sorts else sorts[0],
+                                                            sorts, "index"), format_func=lambda c: c.replace("_", " "))
+    v["desc"] = c2.toggle("Newest / largest first", **state.seed("desc", v["desc"]))
+    v["size"] = c3.selectbox("Rows per page", SIZES, **state.seed("size", v["size"] if v["size"] in SIZES else 50,
+                                                                  SIZES, "index"))
     size = v["size"]
     total = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], 1, 0)[1]
     if total == 0:
@@ -75,13 +82,12 @@ def body(p: page.Page) -> None:
         return
     pages = (total - 1) // size + 1
     v["page"] = min(max(int(v["page"]), 1), pages)  # a smaller selection never strands the listing past its end
-    frame, _ = cached.call(analysis.listing, s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
+    frame, shown = cached.call(listing_page, s, sel, v["sort"], v["desc"], size, (v["page"] - 1) * size)
     st.caption(f"{total:,} cases · page {v['page']} of {pages}")
     b1, b2, b3, _ = st.columns([1, 1, 1, 3])
     b1.button("◀ Previous", disabled=v["page"] <= 1, key="prev", on_click=_go, args=(v["page"] - 1,))
     b2.button("Next ▶", disabled=v["page"] >= pages, key="next", on_click=_go, args=(v["page"] + 1,))
     b3.button("First page", disabled=v["page"] == 1, key="first", on_click=_go, args=(1,))
-    shown = listing_frame(frame)
     st.caption("Select a row (the box at its left) to open the case below.")
     key = _listing_key(v, size)
     event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",

@@ -12,8 +12,7 @@ def body(p: page.Page) -> None:
     if p.missing:
         st.info(f"To count cases, {p.missing}.")
         return
-    with st.spinner("Counting cases…"):
-        c = cached.call(analysis.count, s, sel)
+    c = cached.call(analysis.count, s, sel, spinner="Counting cases…")
     if not c["n_cases"]:
         st.info("No current case matches this selection. Widen the filters, or check the exposure and event "
                 "definitions (a PT must be spelled as MedDRA spells it).")

@@ -38,7 +38,7 @@ def body(p: page.Page) -> None:
     downloads.chart(fig, "time to onset", "onset")
     downloads.table(res["days"], "time to onset", cap, p.synthetic, "onset-table")
     p.view["compare"] = st.toggle("Compare with another onset distribution",
-                                  key=state.seed("compare", p.view["compare"]))
+                                  **state.seed("compare", p.view["compare"]))
     if p.view["compare"]:  # drawn on request: it computes on every rerun
         signal_panels.onset_page(s, sel)  # issue 15: onset compared with another distribution
 

@@ -15,8 +15,7 @@ VIEWS = {"pair": "This pair", "forest": "Forest plot", "screen": "Screening"}
 
 
 def pair(p: page.Page, sel, reference: str) -> None:
-    with st.spinner("Computing…"):
-        r = cached.call(analysis.signal, p.store, sel)
+    r = cached.call(analysis.signal, p.store, sel, spinner="Computing…")
     st.table(cells_table(r, sel.exposure.title, sel.event.title, reference))
     st.caption("a: exposed cases with the event · b: exposed cases without it · c: reference cases with the event · "
                "d: reference cases without it. Counts are distinct current cases, not rates.")
@@ -32,15 +31,28 @@ def pair(p: page.Page, sel, reference: str) -> None:
     downloads.table(export_row(r, sel), "disproportionality", p.caption(), p.synthetic, "measures")
 
 
+def forest_tables(store, sel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The forest plot's rows, its table for export (each interval's ends in columns named with its level) and that
+    table rounded for the page: made once per selection, not on every rerun."""
+    fr = analysis.forest(store, sel)
+    table = fr.drop(columns=[c for c in fr.columns if c.endswith("_ci")])
+    for name in ("prr", "ror"):
+        table.insert(table.columns.get_loc(name) + 1, f"{name}_lower_95", fr[f"{name}_ci"].map(lambda ci: ci[0]))
+        table.insert(table.columns.get_loc(name) + 2, f"{name}_upper_95", fr[f"{name}_ci"].map(lambda ci: ci[1]))
+    table = table.rename(columns={"ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90", "eb95": "eb95_90"})
+    table = table.apply(lambda col: pd.to_numeric(col) if col.name not in ("pt",) and col.dtype == object else col)
+    return fr, table, fmt.rounded(table)
+
+
 def forest(p: page.Page, sel) -> None:
     if sel.event is None or len(sel.event.pts) < 2:
         st.info("A forest plot needs an event group (several PTs): choose one in the sidebar.")
         return
-    fr = cached.call(analysis.forest, p.store, sel)
+    fr, table, shown = cached.call(forest_tables, p.store, sel)
     measures = ["ror", "prr"]
     v = p.view
     measure = st.radio("Measure", measures, horizontal=True, format_func=str.upper,
-                       key=state.seed("measure", v["measure"] if v["measure"] in measures else "ror"))
+                       **state.seed("measure", v["measure"] if v["measure"] in measures else "ror", measures, "index"))
     v["measure"] = measure
     cap = p.caption()
     if fr[measure].notna().any():
@@ -50,13 +62,7 @@ def forest(p: page.Page, sel) -> None:
         downloads.chart(fig, "forest plot", "forest")
     else:
         st.info("No PT of the group has a defined measure (every one has a zero cell).")
-    table = fr.drop(columns=[c for c in fr.columns if c.endswith("_ci")])
-    for name in ("prr", "ror"):
-        table.insert(table.columns.get_loc(name) + 1, f"{name}_lower_95", fr[f"{name}_ci"].map(lambda ci: ci[0]))
-        table.insert(table.columns.get_loc(name) + 2, f"{name}_upper_95", fr[f"{name}_ci"].map(lambda ci: ci[1]))
-    table = table.rename(columns={"ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90", "eb95": "eb95_90"})
-    table = table.apply(lambda col: pd.to_numeric(col) if col.name not in ("pt",) and col.dtype == object else col)
-    st.dataframe(fmt.rounded(table), hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch")
     downloads.table(table, "forest plot table", cap, p.synthetic, "forest-table")
 
 
@@ -66,6 +72,19 @@ RANK_LABELS = {"eb05": "EB05 (90% lower bound of EBGM)", "ic025": "IC025 (95% lo
                "ror_mh_lower": "Mantel-Haenszel ROR lower 95% bound"}
 
 
+def screen_tables(store, sel, rank: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every PT's and event group's screening row, its columns named with their interval levels, as exported and
+    rounded for the page: made once per selection and ranking; a rerun only picks the rows to show."""
+    table = analysis.screen_events(store, sel, rank)
+    cols = [c for c in ("pt", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
+                        "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95") if c in table.columns]
+    full = table[cols].rename(columns={"prr_lower": "prr_lower_95", "prr_upper": "prr_upper_95",
+                                       "ror_lower": "ror_lower_95", "ror_upper": "ror_upper_95",
+                                       "ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90",
+                                       "eb95": "eb95_90"})
+    return full, fmt.rounded(full)
+
+
 def screen(p: page.Page, sel) -> None:
     if sel.exposure is None:
         st.info("Choose an exposure to screen its events.")
@@ -73,30 +92,26 @@ def screen(p: page.Page, sel) -> None:
     v = p.view
     c1, c2, c3 = st.columns(3)
     ranks = list(analysis.RANKINGS)
-    rank = c1.selectbox("Rank by", ranks, key=state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05"),
+    rank = c1.selectbox("Rank by", ranks, **state.seed("rank", v["rank"] if v["rank"] in ranks else "eb05", ranks,
+                                                       "index"),
                         format_func=lambda k: RANK_LABELS.get(k, k))
     min_a = c2.number_input("At least this many cases (a)", 1, 1000,
-                            key=state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
-    search = c3.text_input("Search PTs", key=state.seed("search", v["search"]))
+                            **state.seed("min_a", min(max(int(v["min_a"]), 1), 1000)))
+    search = c3.text_input("Search PTs", **state.seed("search", v["search"]))
     v.update(rank=rank, min_a=int(min_a), search=search)
-    with st.spinner("Screening every PT…"):
-        table = cached.call(analysis.screen_events, p.store, replace(sel, event=None), rank)
-    if table.empty:
+    full, rounded = cached.call(screen_tables, p.store, replace(sel, event=None), rank,
+                                spinner="Screening every PT…")
+    if full.empty:
         st.info("No PT is reported with this exposure in the selection.")
         return
-    table = table[table["a"] >= min_a]
+    keep = full["a"] >= min_a
     if search:
-        table = table[table["pt"].str.contains(search, case=False, na=False, regex=False)]
-    cols = [c for c in ("pt", "a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower",
-                        "ror_upper", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95") if c in table.columns]
-    shown = table[cols].rename(columns={"prr_lower": "prr_lower_95", "prr_upper": "prr_upper_95",
-                                        "ror_lower": "ror_lower_95", "ror_upper": "ror_upper_95",
-                                        "ic025": "ic025_95", "ic975": "ic975_95", "eb05": "eb05_90",
-                                        "eb95": "eb95_90"})
+        keep &= full["pt"].str.contains(search, case=False, na=False, regex=False)
+    shown = full[keep]
     st.caption(f"{len(shown):,} rows: every PT and event group reported with the exposure ([group] rows are the "
                "defined event groups). Interval levels are in the column names: _95 is a 95% interval, _90 a 90% "
                "one (EB05–EB95).")
-    st.dataframe(fmt.rounded(shown), hide_index=True, width="stretch")
+    st.dataframe(rounded[keep], hide_index=True, width="stretch")
     downloads.table(shown, "screening", p.caption(), p.synthetic, "screen")
 
 
@@ -109,7 +124,8 @@ def body(p: page.Page) -> None:
         return
     names = ["", *sorted(n for n in defs.exposures if sel.exposure is None or n != v["exposure"])]
     comp = st.selectbox("Reference group (comparator)", names,
-                        key=state.seed("comparator", v["comparator"] if v["comparator"] in names else "", names),
+                        **state.seed("comparator", v["comparator"] if v["comparator"] in names else "", names,
+                                     "index"),
                         format_func=lambda n: defs.exposures[n].title if n else "All other cases in the database")
     if comp != v["comparator"]:
         v["comparator"] = comp
@@ -117,7 +133,7 @@ def body(p: page.Page) -> None:
     p.selection = sel
     reference = sel.comparator.title if sel.comparator else "all other cases"
     view = st.radio("View", list(VIEWS), horizontal=True, format_func=VIEWS.get, label_visibility="collapsed",
-                    key=state.seed("tab", v["tab"] if v["tab"] in VIEWS else "pair"))
+                    **state.seed("tab", v["tab"] if v["tab"] in VIEWS else "pair", list(VIEWS), "index"))
     v["tab"] = view
     if view == "pair":
         if sel.event is None:
@@ -131,7 +147,7 @@ def body(p: page.Page) -> None:
     # issue 15's review panels (crude beside adjusted, over time, unmasking) compute on every rerun, expanded or not:
     # drawn on request, so a filter change does not wait for them
     v["review"] = st.toggle("Review methods: stratified measures, over time, unmasking",
-                            key=state.seed("review", v["review"]))
+                            **state.seed("review", v["review"]))
     if v["review"]:
         signal_panels.signals_page(p.store, sel)  # issue 15: crude beside adjusted, over time, unmasking
 
