@@ -96,7 +96,9 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
     out = np.empty(len(i_idx))
     # the pairs come sorted by ingredient: one matrix-vector product per ingredient (its PTs' rows of w times its
     # row of ni), or per chunk of an ingredient with very many PTs
-    starts = np.flatnonzero(np.r_[True, i_idx[1:] != i_idx[:-1]]) if len(i_idx) else np.array([], dtype=int)
+    if not len(i_idx):  # no pair
+        return out
+    starts = np.flatnonzero(np.r_[True, i_idx[1:] != i_idx[:-1]])
     for s0, e0 in zip(starts, np.r_[starts[1:], len(i_idx)], strict=True):
         for c0 in range(s0, e0, chunk):
             c1 = min(c0 + chunk, e0)

@@ -251,7 +251,7 @@ def _squash_sorted(n: np.ndarray, e: np.ndarray, width: float, keep_pts: int,
     """:func:`squash` of pairs already in order of N, then E."""
     out_n, out_e, out_w = [], [], []
     starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]]) if len(n) else np.array([], dtype=int)
-    ends = np.r_[starts[1:], len(n)]
+    ends = np.r_[starts[1:], len(n)] if len(n) else starts
     for s, t in zip(starts, ends, strict=True):
         m = t - s
         if m < max(min_pts, 2 * keep_pts + 1):
