@@ -15,9 +15,7 @@ population_by_stratum AS (
     SELECT CASE WHEN list_contains($strata::VARCHAR[], 'age_band') THEN age_band END AS age_band,
            stratum_sex($strata, sex) AS sex, stratum_year($strata, year) AS year, sum(n)::BIGINT AS n
     FROM _pop_strata
-    WHERE (getvariable('f_strata_key') = getvariable('f_population_key')
-          OR error('the population''s counts by stratum are not those of the bound selection: '
-                   || 'run selection.ensure_population_strata() first'))
+    WHERE population_strata_current()
     GROUP BY ALL
 ),
 margins AS (

@@ -13,10 +13,7 @@ WITH masked AS (SELECT DISTINCT caseid FROM masked_cases($mask_ings, $mask_pts))
 hits AS (
     SELECT stratum_age_band($strata, h.age_years) AS age_band, stratum_sex($strata, h.sex) AS sex,
            stratum_year($strata, h.received_year) AS year,
-           CASE $period::VARCHAR
-                WHEN 'year' THEN year(h.received_date)::VARCHAR
-                WHEN 'quarter' THEN year(h.received_date)::VARCHAR || 'Q' || quarter(h.received_date)::VARCHAR
-           END AS period,
+           received_period($period, h.received_date) AS period,
            h._x AS x, h._v AS v,
            (NOT getvariable('f_has_comparator') OR h._k) AND h.caseid NOT IN (SELECT caseid FROM masked) AS r
     FROM _hits h
@@ -38,18 +35,13 @@ population_cells AS (
            sum(n) AS n
     FROM _pop_strata
     WHERE NOT getvariable('f_has_comparator')
-      AND (getvariable('f_strata_key') = getvariable('f_population_key')
-              OR error('the population''s counts by stratum are not those of the bound selection: '
-                       || 'run selection.ensure_population_strata() first'))
+      AND population_strata_current()
     GROUP BY ALL
 ),
 masked_rest AS (
     SELECT stratum_age_band($strata, p.age_years) AS age_band, stratum_sex($strata, p.sex) AS sex,
            stratum_year($strata, p.received_year) AS year,
-           CASE $period::VARCHAR
-                WHEN 'year' THEN year(p.received_date)::VARCHAR
-                WHEN 'quarter' THEN year(p.received_date)::VARCHAR || 'Q' || quarter(p.received_date)::VARCHAR
-           END AS period,
+           received_period($period, p.received_date) AS period,
            count(*) AS n
     FROM population() p SEMI JOIN masked m ON p.caseid = m.caseid
     WHERE NOT getvariable('f_has_comparator') AND p.caseid NOT IN (SELECT caseid FROM _hits)

@@ -32,9 +32,7 @@ WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name, unnest($set_pts::VARCHA
                 stratum_sex($strata, sex) AS sex, stratum_year($strata, year) AS year, sum(n)::BIGINT AS n
          FROM _pop_strata
          WHERE NOT getvariable('f_has_comparator')
-           AND (getvariable('f_strata_key') = getvariable('f_population_key')
-                 OR error('the population''s counts by stratum are not those of the bound selection: '
-                          || 'run selection.ensure_population_strata() first'))
+           AND population_strata_current()
          GROUP BY ALL
      ),
      margins AS (

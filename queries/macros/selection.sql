@@ -93,6 +93,20 @@ CREATE OR REPLACE TEMP MACRO stratum_sex(strata, sex_code) AS
 CREATE OR REPLACE TEMP MACRO stratum_year(strata, received) AS
     CASE WHEN list_contains(strata::VARCHAR[], 'year') THEN coalesce(received::VARCHAR, 'unknown') END;
 
+-- The period received of a date: its year ('2014') or quarter ('2014Q2') as period asks ('' or anything else: NULL).
+CREATE OR REPLACE TEMP MACRO received_period(period, d) AS
+    CASE period::VARCHAR
+        WHEN 'year' THEN year(d)::VARCHAR
+        WHEN 'quarter' THEN year(d)::VARCHAR || 'Q' || quarter(d)::VARCHAR
+    END;
+
+-- True when _pop_strata holds the bound population's counts by stratum (selection.ensure_population_strata);
+-- otherwise an error, never another population's counts. (Folded to a constant when the query is planned.)
+CREATE OR REPLACE TEMP MACRO population_strata_current() AS
+    getvariable('f_strata_key') = getvariable('f_population_key')
+    OR error('the population''s counts by stratum are not those of the bound selection: '
+             || 'run selection.ensure_population_strata() first');
+
 -- Unmasking: the cases that leave the reference group, those of the masking ingredients (in the exposure's roles)
 -- and those of the masking PTs (empty lists: none).
 CREATE OR REPLACE TEMP MACRO masked_cases(mask_ings, mask_pts) AS TABLE
