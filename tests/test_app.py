@@ -145,6 +145,17 @@ def test_long_labels_grow_the_margin_instead_of_being_clipped():
     assert printed.layout.margin.l >= longest * charts.PRINT_FONT_PX * 0.5
 
 
+@pytest.mark.parametrize("horizontal", [False, True])
+def test_small_counts_get_whole_number_ticks(horizontal):
+    frame = pd.DataFrame({"pt": ["Paraplegia", "Nausea"], "n_cases": pd.array([3, 1], dtype="int64")})
+    fig = charts.bars(frame, "pt", "n_cases", "Source: test.", False, "Preferred terms", horizontal=horizontal)
+    counts = fig.layout.xaxis if horizontal else fig.layout.yaxis
+    assert (counts.dtick, counts.tick0) == (1, 0)
+    many = charts.bars(frame.assign(n_cases=[300, 100]), "pt", "n_cases", "Source: test.", False, "PTs",
+                       horizontal=horizontal)
+    assert (many.layout.xaxis if horizontal else many.layout.yaxis).dtick is None
+
+
 def test_table_exports_carry_the_caption():
     frame = pd.DataFrame({"year": [2019], "n_cases": [4]})
     csv = export.csv_bytes(frame, "Source: test.", synthetic=True).decode()

@@ -54,14 +54,6 @@ def caption(notice: str, quarters: str, definition: str, filters: str = "", synt
     return ". ".join(parts) + "."
 
 
-def _count_axis(fig: go.Figure, axis: str = "y") -> None:
-    """Case counts are whole numbers: no fractional ticks on small counts."""
-    values = [v for trace in fig.data for v in (getattr(trace, axis) if getattr(trace, axis) is not None else [])]
-    numeric = [v for v in values if isinstance(v, (int, float))]
-    if numeric and max(numeric) <= 10:
-        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(dtick=1, tick0=0)
-
-
 def _figure(data: list[dict], layout: dict, title: str, cap: str, synthetic: bool) -> go.Figure:
     """The figure of these traces and this layout, with the title, the journal template, the caption (kept in
     ``layout.meta``; :func:`for_print` draws it on the canvas) and automargin on every axis, built in one pass.
@@ -218,16 +210,13 @@ def cases_by_year(frame: pd.DataFrame, cap: str, synthetic: bool, title: str = "
 def bars(frame: pd.DataFrame, x: str, y: str, cap: str, synthetic: bool, title: str, x_title: str = "",
          horizontal: bool = False) -> go.Figure:
     """A plain bar chart (outcomes, PTs, demographics)."""
+    small = bool(len(frame)) and frame[y].max() <= 10
     if horizontal:
-        fig = _figure([{"type": "bar", "y": frame[x][::-1], "x": frame[y][::-1], "orientation": "h",
-                        "marker": {"color": SERIOUS}}],
-                      {"xaxis": _axis("Cases"), "yaxis": _axis(x_title)}, title, cap, synthetic)
-        _count_axis(fig, "x")
-    else:
-        fig = _figure([{"type": "bar", "x": frame[x], "y": frame[y], "marker": {"color": SERIOUS}}],
-                      {"xaxis": _axis(x_title), "yaxis": _axis("Cases")}, title, cap, synthetic)
-        _count_axis(fig, "y")
-    return fig
+        return _figure([{"type": "bar", "y": frame[x][::-1], "x": frame[y][::-1], "orientation": "h",
+                         "marker": {"color": SERIOUS}}],
+                       {"xaxis": _axis("Cases", small), "yaxis": _axis(x_title)}, title, cap, synthetic)
+    return _figure([{"type": "bar", "x": frame[x], "y": frame[y], "marker": {"color": SERIOUS}}],
+                   {"xaxis": _axis(x_title), "yaxis": _axis("Cases", small)}, title, cap, synthetic)
 
 
 DEMOGRAPHIC_PANELS = (("sex", "Sex"), ("age_band", "Age band"), ("country", "Reporter country"),
