@@ -40,7 +40,8 @@ class ImportSummary:
         current: the current version after the import.
         counts: records per kind (llt, pt, hlt, hlgt, soc, smq).
         mapping: rows of the mapping summary (``matched_by``, ``n_terms``, ``n_rows``, ``n_cases``).
-        seconds: per phase (``read``, ``import``, ``remap``, ``total``).
+        touched_cases: the cases whose PTs changed with the map (their counts were recomputed).
+        seconds: per phase (``read``, ``import``, ``remap`` and its parts ``remap_*``, ``rescore``, ``total``).
     """
 
     db_path: Path
@@ -52,6 +53,7 @@ class ImportSummary:
     current: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     mapping: list[dict] = field(default_factory=list)
+    touched_cases: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -112,7 +114,7 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
     """
     from explorer.load import building
     from explorer.scoring import score_pairs
-    from explorer.store.build import remap_reactions
+    from explorer.store.update import remap_reactions
 
     say = reporter(progress)
     started = time.perf_counter()
@@ -143,9 +145,11 @@ def import_distribution(folder: str | Path, db_path: str | Path, make_current: b
         run_step(con, "make_current", version=dist.version if becomes_current else current)
         summary.seconds["import"] = time.perf_counter() - step
         step = time.perf_counter()
+        phases: dict[str, float] = {}
         with say.step("mapping every reported term to the current version's PTs and rebuilding what depends on them"):
-            remap_reactions(con)
+            summary.touched_cases = remap_reactions(con, phases)
         summary.seconds["remap"] = time.perf_counter() - step
+        summary.seconds.update({f"remap_{k}": v for k, v in phases.items()})
         step = time.perf_counter()
         with say.step("fitting the EBGM priors again and scoring every ingredient-PT pair"):
             score_pairs(con)

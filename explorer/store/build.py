@@ -148,28 +148,3 @@ def write_meta(con) -> None:
     }
     for key, value in meta.items():
         run_store_step(con, "set_meta", key=key, value=value)
-
-
-# The model tables (and the temporary tables they read) that depend on how reported terms map to PTs.
-REMAP_TABLES = ("current_reports", "pt_names", "reactions", "reaction_index", "pt_vocab", "probable_duplicates",
-                "pair_case_counts", "pair_counts", "collapsed_rows", "dedup_flow")
-
-
-def remap_reactions(con) -> None:
-    """Rebuild only what depends on the mapping of reported terms to MedDRA PTs, after a MedDRA import.
-
-    Reruns the statements of ``core.sql`` that create ``REMAP_TABLES`` (reactions and the PT index, the PT
-    vocabulary, the probable duplicates, the pair counts and the deduplication flow); the caller then scores every
-    pair again (``explorer.scoring.score_pairs``).
-
-    Args:
-        con: a read-write connection to a build file (see ``explorer.load.building``).
-    """
-    from explorer.meddra.mapping import record_term_map, register_term_map
-
-    register_term_map(con)
-    define_macros(con)
-    for name in REMAP_TABLES:
-        con.execute(core_statement(name))
-    record_term_map(con)
-    run_store_step(con, "set_meta", key="built_at", value=datetime.now(UTC).isoformat(timespec="seconds"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from explorer.store.build import (
     _register_vocab,
@@ -38,6 +39,14 @@ def _contributions(con, sign: int) -> None:
     """Add the touched cases' current model rows to the deltas with ``sign`` (-1 before the update, +1 after)."""
     run_store_step(con, "touched_rows")
     for step in DELTA_STEPS:
+        run_store_step(con, step, sign=sign)
+    run_store_step(con, "dup_blocks")
+
+
+def _pt_contributions(con, sign: int) -> None:
+    """Add the touched cases' PT-dependent counts to the deltas with ``sign`` (a remap changes no drug row)."""
+    run_store_step(con, "touched_rows")
+    for step in ("delta_pairs", "delta_pt_vocab"):
         run_store_step(con, step, sign=sign)
     run_store_step(con, "dup_blocks")
 
@@ -107,5 +116,60 @@ def update_core(con, since: str, timings: dict | None = None,
     con.execute(core_statement("dedup_flow"))
     record_term_map(con)
     write_meta(con)
+    lap("counts_s")
+    return int(touched)
+
+
+def remap_reactions(con, timings: dict | None = None) -> int:
+    """Map every reaction row to the current MedDRA version's PTs again, after a MedDRA import, recomputing only
+    what changes.
+
+    A reaction row's PT (``pt_key``, ``pt_name``) is a function of its reported term, and no row appears or vanishes
+    when the map changes. So only the terms that now map to another PT, or whose PT has another name, are rewritten
+    in ``reactions``; the cases reporting a term that moved (the *touched* cases) get their rows of the PT index
+    again; the PT vocabulary and the pair counts change by the touched cases' old and new contributions; the
+    probable-duplicate groups are formed again over their blocks. The result equals a full build under the new map
+    (tests/test_meddra.py compares every table). The caller then scores every pair again
+    (``explorer.scoring.score_pairs``).
+
+    Args:
+        con: a read-write connection to a build file (see ``explorer.load.building``) whose ``meddra_versions``
+            already says which version is current.
+        timings: receives the seconds of each phase when given.
+
+    Returns:
+        The number of touched cases.
+    """
+    from explorer.meddra.mapping import record_term_map, register_term_map
+
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = now - clock[0]
+        clock[0] = now
+
+    register_term_map(con)
+    define_macros(con)  # pt_names under the new map, and the *_rows macros
+    run_store_step(con, "remap_terms")
+    run_store_step(con, "remap_touched_cases")
+    touched = (run_store_step(con, "count_touched").fetchone() or (0,))[0]
+    run_store_step(con, "create_deltas")
+    _pt_contributions(con, -1)
+    lap("terms_s")
+    run_store_step(con, "remap_reactions")
+    run_store_step(con, "update_reaction_index")
+    lap("reactions_s")
+    _pt_contributions(con, +1)
+    run_store_step(con, "dup_scope")
+    run_store_step(con, "update_probable_duplicates")
+    for step in ("update_pt_vocab", "update_pair_case_counts"):
+        run_store_step(con, step)
+    con.execute(core_statement("pair_counts"))
+    run_store_step(con, "update_collapsed_rows")
+    con.execute(core_statement("dedup_flow"))
+    record_term_map(con)
+    run_store_step(con, "set_meta", key="built_at", value=datetime.now(UTC).isoformat(timespec="seconds"))
     lap("counts_s")
     return int(touched)

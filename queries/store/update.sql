@@ -324,3 +324,28 @@ SELECT coalesce(bool_or(synthetic), false) FROM load_log;
 
 -- step: set_meta
 INSERT OR REPLACE INTO meta VALUES ($key, $value);
+
+-- step: remap_terms
+-- After a MedDRA import: the reported terms whose PT (pt_key) or PT name differs under the new term map (pt_map,
+-- pt_names), with their new key and name. Each term's old key and name are read from reactions, where every row of a
+-- term carries the same ones; a reaction row's other columns do not depend on the map, so no row appears or vanishes.
+CREATE OR REPLACE TEMP TABLE remapped_terms AS
+WITH old AS (SELECT DISTINCT pt, pt_key, pt_name FROM reactions),
+new AS (
+    SELECT o.pt, o.pt_key AS old_key, o.pt_name AS old_name, coalesce(m.pt_key, lower(o.pt)) AS pt_key
+    FROM old o LEFT JOIN pt_map m ON m.pt = o.pt
+)
+SELECT n.pt, n.pt_key, p.pt_name, n.pt_key <> n.old_key AS key_changed
+FROM new n LEFT JOIN pt_names p ON p.pt_key = n.pt_key
+WHERE n.pt_key <> n.old_key OR p.pt_name IS DISTINCT FROM n.old_name;
+
+-- step: remap_touched_cases
+-- The cases whose set of PTs changes: those reporting a term that now maps to another PT.
+CREATE OR REPLACE TEMP TABLE touched_cases AS
+SELECT DISTINCT caseid FROM reactions
+WHERE pt IN (SELECT pt FROM remapped_terms WHERE key_changed);
+
+-- step: remap_reactions
+UPDATE reactions SET pt_key = t.pt_key, pt_name = t.pt_name
+FROM remapped_terms t
+WHERE reactions.pt = t.pt;
