@@ -51,6 +51,20 @@ def _pt_contributions(con, sign: int) -> None:
     run_store_step(con, "dup_blocks")
 
 
+def _stopwatch(timings: dict | None, advance: Callable[[float], None] | None = None) -> Callable[[str], None]:
+    """A ``lap(name)`` that records the seconds since the previous lap as ``timings[name]`` and advances a bar."""
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = now - clock[0]
+        clock[0] = now
+        if advance is not None:
+            advance(1)
+    return lap
+
+
 UPDATE_PHASES = 4
 """The phases :func:`update_core` reports (vocabulary, old rows, child tables, counts)."""
 
@@ -73,16 +87,7 @@ def update_core(con, since: str, timings: dict | None = None,
     """
     from explorer.meddra.mapping import record_term_map, register_term_map
 
-    clock = [time.perf_counter()]
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        if timings is not None:
-            timings[name] = now - clock[0]
-        clock[0] = now
-        if advance is not None:
-            advance(1)
-
+    lap = _stopwatch(timings, advance)
     set_constants(con)
     run_store_step(con, "old_maps")
     run_store_step(con, "add_drug_name_counts", since=since)
@@ -142,14 +147,7 @@ def remap_reactions(con, timings: dict | None = None) -> int:
     """
     from explorer.meddra.mapping import record_term_map, register_term_map
 
-    clock = [time.perf_counter()]
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        if timings is not None:
-            timings[name] = now - clock[0]
-        clock[0] = now
-
+    lap = _stopwatch(timings)
     register_term_map(con)
     define_macros(con)  # pt_names under the new map, and the *_rows macros
     run_store_step(con, "remap_terms")
