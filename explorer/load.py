@@ -358,7 +358,11 @@ def _cleaned_files(quarters: list[Quarter], workdir: str) -> Iterator[tuple[Quar
                 f.cancel()
 
 
-def _remove_quarter(con, quarter: str) -> None:
+def remove_quarter(con: duckdb.DuckDBPyConnection, quarter: str) -> None:
+    """Delete every raw row, rejected line and load-log row of ``quarter`` (before it is loaded again).
+
+    The model is left as it was: the caller rebuilds it (as a load does for a re-published quarter).
+    """
     _step(con, "quarter_to_remove", quarter=quarter)
     _step(con, "remove_quarter")
 
@@ -474,7 +478,7 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
             done = 0
             index = {q.quarter: k for k, q in enumerate(todo, start=1)}
             for q in todo:
-                _remove_quarter(con, q.quarter)
+                remove_quarter(con, q.quarter)
             phase[0] = "loading the tables"
             with say.step(f"loading {len(todo)} quarter(s)", total=round(total / 1e6, 1), unit="MB") as step:
                 for q, tf, cleaned in _cleaned_files(todo, workdir):
