@@ -57,6 +57,16 @@ print(json.dumps({"path": s.path, "reason": s.path_reason, "touched": s.touched_
                   "timings": s.timings, "loaded": s.loaded}))
 """
 
+COMPACT_CODE = """
+import sys
+import duckdb
+con = duckdb.connect()
+con.execute("SET preserve_insertion_order = true")
+con.execute(f"ATTACH '{sys.argv[1]}' AS src (READ_ONLY)")
+con.execute(f"ATTACH '{sys.argv[2]}' AS dst")
+con.execute("COPY FROM DATABASE src TO dst")
+"""
+
 FACTS_CODE = """
 import json, os, sys
 import duckdb
@@ -83,11 +93,22 @@ def _facts(db: Path) -> dict:
     return json.loads(measured(FACTS_CODE, str(db))[2].strip().splitlines()[-1])
 
 
+def _compact(src: Path, dst: Path) -> None:
+    """Copy the store ``src`` to ``dst`` table by table, in row order: a file without the free blocks that a rebuild
+    in place leaves behind (the file a load from scratch writes)."""
+    dst.unlink(missing_ok=True)
+    measured(COMPACT_CODE, str(src), str(dst))
+
+
 def _base_from_scratch(scratch: Path, base: Path, newest: str) -> dict:
     """The store of every quarter but the newest, made from the store of them all: its newest quarter's raw rows
-    removed and the model rebuilt (the raw rows a load of the older quarters writes; saves their ingest)."""
-    shutil.copyfile(scratch, base)
+    removed and the model rebuilt (the raw rows a load of the older quarters writes; saves their ingest), then
+    compacted as a load from scratch writes it."""
+    _compact(scratch, base)
     seconds, peak, out = measured(BASE_CODE, str(base), newest)
+    tight = base.with_name("base-compact.duckdb")
+    _compact(base, tight)
+    tight.replace(base)
     r = json.loads(out.strip().splitlines()[-1])
     r.update(wall_s=seconds, peak_mb=peak, made="from the store of every quarter, its newest quarter removed and "
                                                  "the model rebuilt")
