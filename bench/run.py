@@ -205,14 +205,15 @@ def _pages_section(r: dict, base: dict | None = None) -> list[str]:
         "",
     ]
     if "load_1min" in r:
+        busy = max(r["load_1min"][1], *((base or {}).get("load_1min") or [0])) > r["cores"]
         lines += [
-            f"Measured {r['date']}, commit {r['commit']}, on {r['cores']} cores shared with other jobs: the 1-minute "
-            f"load average was {_load(r)} during the run"
+            f"Measured {r['date']}, commit {r['commit']}, on {r['cores']} cores: the 1-minute load average was "
+            f"{_load(r)} during the run (the browser and the server included)"
             + (f" and {_load(base)} during the baseline's (commit {base['commit']}, measured {base['date']})"
                if base else "")
-            + f". With a load above {r['cores']} on {r['cores']} cores the browser, the server and the other jobs "
-            "wait for each other, so these times are higher and noisier than on an idle machine; the baseline "
-            "column is the comparison to read."
+            + (f". With a load above {r['cores']} on {r['cores']} cores the browser, the server and the other jobs "
+               "wait for each other, so these times are higher and noisier than on an idle machine; the baseline "
+               "column is the comparison to read." if busy else ", with no other job on the machine.")
             + (" Full scale is not measured in this run (no full-scale database here), so its < 1 s target is "
                "not measured either." if target == 0.5 and not (RESULTS / "pages-full.json").exists() else ""),
             "",
