@@ -16,7 +16,15 @@ import pandas as pd
 from explorer import onset, query, stats
 from explorer.constants import RANKINGS
 from explorer.definitions import single_pt
-from explorer.selection import Selection, bind, ensure_population_count, ensure_population_strata, whole_population
+from explorer.selection import (
+    Selection,
+    bind,
+    ensure_population_count,
+    ensure_population_pts,
+    ensure_population_strata,
+    kept_strata_answer,
+    whole_population,
+)
 from explorer.stats import Prior, Thresholds, disproportionality
 from explorer.store.reader import Store
 from explorer.timeline import TimelineEvent, load_timeline
@@ -376,6 +384,9 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
     if plain:
+        if selection.comparator is None and not whole_population(store.con):
+            ensure_population_pts(store.con, kept=store.serious_strata_kept()
+                                  and kept_strata_answer(selection.filters))
         cells = store.run("screen_events")
         cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
     elif exclude is None and selection.comparator is None and whole_population(store.con) and store.strata_kept():

@@ -75,7 +75,7 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
               "his": [hi for _, hi in age_bands.values()]}
     for name in ("case_keys", "stratum_bands", "stratum_labels", "case_strata"):
         _step(con, name, **({} if name == "case_keys" else params))
-    for name in ("ingredient_strata", "pt_strata", "stratum_sizes"):
+    for name in ("ingredient_strata", "pt_strata_serious", "pt_strata", "stratum_sizes"):
         _step(con, name)
     sizes = _step(con, "read_stratum_sizes").fetchnumpy()
     n_s = np.zeros(int(sizes["s"].max()) + 1 if len(sizes["s"]) else 1)

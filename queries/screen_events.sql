@@ -4,7 +4,8 @@
 -- a: the exposed cases reporting the PT; c: the reference cases reporting it. The reference group is the
 -- comparator's cases, or else the population less the exposed cases: then c is the PT's cases in the population
 -- less a. With no filter the population is every current case and the PT's count is pt_vocab's; otherwise it is
--- counted here. (The branches not taken are removed when the query is planned: the variables are constants.)
+-- _pop_pt's (selection.ensure_population_pts: kept per stratum, or counted case by case). (The branches not taken
+-- are removed when the query is planned: the variables are constants.)
 WITH ne AS (SELECT count(*) AS n FROM _exposed),
      nr AS (SELECT CASE WHEN getvariable('f_has_comparator') THEN (SELECT count(*) FROM _comparator)
                         ELSE (SELECT count(*) FROM population() WHERE NOT getvariable('f_has_comparator'))
@@ -15,10 +16,9 @@ WITH ne AS (SELECT count(*) AS n FROM _exposed),
          SELECT v.pt_key, v.n_cases AS n FROM pt_vocab v SEMI JOIN pe ON v.pt_key = pe.pt_key
          WHERE getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')
          UNION ALL
-         SELECT ri.pt_key, count(*) AS n
-         FROM reaction_index ri SEMI JOIN pe ON ri.pt_key = pe.pt_key SEMI JOIN population() p ON ri.caseid = p.caseid
+         SELECT k.pt_key, k.n FROM _pop_pt k SEMI JOIN pe ON k.pt_key = pe.pt_key
          WHERE NOT getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')
-         GROUP BY ri.pt_key),
+           AND population_pts_current()),
      pr AS (SELECT p.pt_key, p.n - pe.a AS c FROM in_population p JOIN pe USING (pt_key)
             UNION ALL
             SELECT ri.pt_key, count(*) AS c FROM reaction_index ri SEMI JOIN _comparator k ON ri.caseid = k.caseid

@@ -195,3 +195,81 @@ def test_counts_by_stratum_of_another_population_are_refused(store):
     analysis.bind(store.con, replace(sel, filters=Filters(serious_only=True)), d)
     with pytest.raises(Exception, match="ensure_population_strata"):
         store.run("signal_strata", strata=["sex"], period="", mask_ings=[], mask_pts=[])
+
+
+# ---- each PT's count in a filtered population: from the kept counts by stratum and seriousness, or case by case --
+
+def _pop_pt(store: Store, kept: bool) -> pd.Series:
+    analysis.ensure_population_pts(store.con, kept=kept)
+    frame = store.con.execute("SELECT pt_key, n FROM _pop_pt").df()
+    store.con.execute("SET VARIABLE f_pop_pt_key = NULL")  # counted afresh the other way next
+    return frame.set_index("pt_key")["n"].sort_index()
+
+
+def test_whole_strata_filters_are_answered_from_the_kept_counts():
+    from datetime import date
+
+    from explorer.selection import kept_strata_answer
+
+    assert kept_strata_answer(Filters(serious_only=True, sexes=("F",), age_bands=("18-44", "45-64")))
+    assert kept_strata_answer(Filters(received_from=date(2010, 1, 1), received_to=date(2019, 12, 31)))
+    assert not kept_strata_answer(Filters(received_from=date(2010, 2, 1)))  # a year cut in two
+    assert not kept_strata_answer(Filters(received_to=date(2019, 12, 30)))
+    assert not kept_strata_answer(Filters(serious_only=True, countries=("US",)))  # not a stratum
+    assert not kept_strata_answer(Filters(exclude_probable_duplicates=True))
+
+
+def test_each_pts_count_from_the_kept_counts_equals_the_case_by_case_count(store):
+    from datetime import date
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from explorer.selection import kept_strata_answer
+
+    d = store.definitions
+    bands = list(d.settings.age_bands)
+    assert store.serious_strata_kept()
+
+    @st.composite
+    def whole_strata_filters(draw) -> Filters:
+        lo = draw(st.integers(0, len(bands)))
+        hi = draw(st.integers(lo, len(bands)))
+        first = draw(st.none() | st.integers(2003, 2026))
+        last = draw(st.none() | st.integers(first or 2003, 2026))
+        return Filters(sexes=tuple(draw(st.sampled_from([(), ("F",), ("M",), ("F", "M")]))),
+                       age_bands=tuple(bands[lo:hi]), serious_only=draw(st.booleans()),
+                       received_from=date(first, 1, 1) if first else None,
+                       received_to=date(last, 12, 31) if last else None)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(whole_strata_filters())
+    def check(filters: Filters) -> None:
+        assert kept_strata_answer(filters)
+        analysis.bind(store.con, Selection(exposure=d.exposure("esi"), filters=filters), d)
+        kept, walked = _pop_pt(store, kept=True), _pop_pt(store, kept=False)
+        pd.testing.assert_series_equal(kept, walked, check_dtype=False)
+
+    check()
+
+
+def test_screening_with_whole_strata_filters_equals_the_case_by_case_screening(store, monkeypatch):
+    from datetime import date
+
+    d = store.definitions
+    sel = Selection(exposure=d.exposure("esi"),
+                    filters=Filters(serious_only=True, sexes=("F",), received_from=date(2008, 1, 1)))
+    kept = analysis.screen_events(store, sel)
+    store.con.execute("SET VARIABLE f_pop_pt_key = NULL")
+    monkeypatch.setattr(Store, "serious_strata_kept", lambda self: False)
+    walked = analysis.screen_events(store, sel)
+    assert len(kept) > 20
+    pd.testing.assert_frame_equal(kept, walked)
+
+
+def test_cases_per_pt_of_another_population_are_refused(store):
+    d = store.definitions
+    analysis.screen_events(store, Selection(exposure=d.exposure("esi"), filters=Filters(serious_only=True)))
+    analysis.bind(store.con, Selection(exposure=d.exposure("esi"), filters=Filters(sexes=("F",))), d)
+    with pytest.raises(Exception, match="ensure_population_pts"):
+        store.run("screen_events")

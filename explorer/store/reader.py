@@ -180,6 +180,11 @@ class Store:
         kept = [(label, float(lo), float(hi)) for label, lo, hi in query.rows(self.con, "store_strata_bands")]
         return kept == [(label, lo, hi) for label, (lo, hi) in self.definitions.settings.age_bands.items()]
 
+    def serious_strata_kept(self) -> bool:
+        """Whether the store also keeps each PT's cases by stratum and seriousness (``pt_strata_serious``) with the
+        age bands of this service's definitions: a screening whose filters are whole strata sums them."""
+        return self.strata_kept() and query.rows(self.con, "store_has_table", table="pt_strata_serious")[0][0]
+
     def notice(self) -> tuple[bool, str]:
         """(is_synthetic, the notice to show with any number from this store)."""
         return data_notice(self.con)

@@ -27,6 +27,31 @@ FROM (SELECT age_band(age_years) AS age_band, coalesce(sex, 'unknown') AS sex,
              year(received_date) * 10 + quarter(received_date) AS q, count(*) AS n
       FROM population() GROUP BY ALL)
 
+-- statement: population_pts
+-- the population's cases per PT, matched case by case (selection.ensure_population_pts): every PT row of the index
+-- whose case is in the population
+CREATE OR REPLACE TEMP TABLE _pop_pt AS
+SELECT ri.pt_key, count(*) AS n FROM reaction_index ri SEMI JOIN population() p ON ri.caseid = p.caseid
+GROUP BY ri.pt_key
+
+-- statement: population_pts_kept
+-- the same counts from pt_strata_serious (kept by the scoring), for a population whose filters are whole strata:
+-- sexes, adjacent age bands of the kept bands, whole years received, seriousness (selection.kept_strata_answer
+-- decides; a case without the value a filter tests is in no such population, as in population())
+CREATE OR REPLACE TEMP TABLE _pop_pt AS
+SELECT p.pt_key, sum(p.n_cases)::BIGINT AS n
+FROM pt_strata_serious p
+JOIN stratum_labels l USING (s)
+LEFT JOIN stratum_bands b ON b.label = l.age_band
+WHERE (NOT getvariable('f_serious') OR p.is_serious)
+  AND (len(getvariable('f_sexes')) = 0 OR list_contains(getvariable('f_sexes'), l.sex))
+  AND (getvariable('f_age_min') IS NULL OR b.lo >= getvariable('f_age_min'))
+  AND (getvariable('f_age_max') IS NULL OR b.hi <= getvariable('f_age_max'))
+  AND (getvariable('f_received_from') IS NULL
+       OR try_cast(l.year AS INTEGER) >= year(getvariable('f_received_from')))
+  AND (getvariable('f_received_to') IS NULL OR try_cast(l.year AS INTEGER) <= year(getvariable('f_received_to')))
+GROUP BY p.pt_key
+
 -- statement: count_population
 -- the population's size, counted only when a 2x2 needs it (the d cell)
 CREATE OR REPLACE TEMP TABLE _counts AS SELECT count(*) AS n_population FROM population()

@@ -7,6 +7,7 @@ CREATE TEMP TABLE IF NOT EXISTS _exposed (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _event (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _comparator (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _counts (n_population BIGINT);
+CREATE TEMP TABLE IF NOT EXISTS _pop_pt (pt_key VARCHAR, n BIGINT);
 
 -- Drug rows that match an exposure definition (prefix e = exposure, k = comparator). Definitions that name
 -- ingredients read only those ingredients' rows of drug_ingredients (sorted by ingredient); the others scan drugs.
@@ -106,6 +107,13 @@ CREATE OR REPLACE TEMP MACRO population_strata_current() AS
     getvariable('f_strata_key') = getvariable('f_population_key')
     OR error('the population''s counts by stratum are not those of the bound selection: '
              || 'run selection.ensure_population_strata() first');
+
+-- True when _pop_pt holds the bound population's cases per PT (selection.ensure_population_pts); otherwise an
+-- error. (Folded to a constant when the query is planned.)
+CREATE OR REPLACE TEMP MACRO population_pts_current() AS
+    getvariable('f_pop_pt_key') = getvariable('f_population_key')
+    OR error('the population''s cases per PT are not those of the bound selection: '
+             || 'run selection.ensure_population_pts() first');
 
 -- Unmasking: the cases that leave the reference group, those of the masking ingredients (in the exposure's roles)
 -- and those of the masking PTs (empty lists: none).

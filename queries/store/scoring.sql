@@ -2,11 +2,12 @@
 --
 -- The stratum of every current case for the whole-database stratified screening: age band
 -- (filters.toml's bands, bound as $labels, $los, $his; 'unknown' without an age), sex ('unknown' when missing) and
--- year received ('unknown' when missing), numbered 0..S-1. Named steps, run in order.
+-- year received ('unknown' when missing), numbered 0..S-1; and whether the case is serious. Named steps, run in
+-- order.
 -- step: case_keys
 CREATE OR REPLACE TEMP MACRO case_keys(labels, los, his) AS TABLE
 SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, coalesce(c.sex, 'unknown') AS sex,
-       coalesce(c.received_year::VARCHAR, 'unknown') AS year
+       coalesce(c.received_year::VARCHAR, 'unknown') AS year, c.is_serious
 FROM cases c
 LEFT JOIN (SELECT unnest(labels::VARCHAR[]) AS label, unnest(los::DOUBLE[]) AS lo, unnest(his::DOUBLE[]) AS hi) b
        ON c.age_years >= b.lo AND c.age_years < b.hi;
@@ -25,7 +26,7 @@ FROM (SELECT DISTINCT age_band, sex, year FROM case_keys($labels, $los, $his));
 
 -- step: case_strata
 CREATE OR REPLACE TEMP TABLE case_strata AS
-SELECT k.caseid, l.s FROM case_keys($labels, $los, $his) k JOIN stratum_labels l USING (age_band, sex, year);
+SELECT k.caseid, l.s, k.is_serious FROM case_keys($labels, $los, $his) k JOIN stratum_labels l USING (age_band, sex, year);
 
 -- step: ingredient_strata
 -- Cases of each ingredient (suspect roles PS/SS), of each PT, and in all, per stratum: the margins of every pair's
@@ -36,14 +37,24 @@ FROM (SELECT DISTINCT caseid, ingredient FROM drug_ingredients WHERE role_cod IN
 JOIN case_strata cs USING (caseid)
 GROUP BY ALL;
 
+-- step: pt_strata_serious
+-- Kept in the store: each PT's cases by stratum and seriousness. A screening whose filters are whole strata (sex,
+-- age bands, whole years received) and seriousness takes each PT's count in its population from it
+-- (selection.ensure_population_pts) instead of matching every PT row of the index to the population.
+CREATE OR REPLACE TABLE pt_strata_serious AS
+SELECT r.pt_key, cs.s, cs.is_serious, count(*) AS n_cases
+FROM reaction_index r JOIN case_strata cs USING (caseid)
+GROUP BY ALL;
+
 -- step: pt_strata
 -- Kept in the store: an unfiltered stratified screening takes each PT's cases by stratum from it.
 CREATE OR REPLACE TABLE pt_strata AS
-SELECT r.pt_key, cs.s, count(*) AS n_cases FROM reaction_index r JOIN case_strata cs USING (caseid) GROUP BY ALL;
+SELECT pt_key, s, sum(n_cases)::BIGINT AS n_cases FROM pt_strata_serious GROUP BY ALL;
 
 -- step: drop_kept_strata
 -- A scoring without strata (a pair table without the model's case tables) keeps none.
-DROP TABLE IF EXISTS pt_strata; DROP TABLE IF EXISTS stratum_labels; DROP TABLE IF EXISTS stratum_bands;
+DROP TABLE IF EXISTS pt_strata; DROP TABLE IF EXISTS pt_strata_serious; DROP TABLE IF EXISTS stratum_labels;
+DROP TABLE IF EXISTS stratum_bands;
 
 -- step: stratum_sizes
 CREATE OR REPLACE TEMP TABLE stratum_sizes AS
