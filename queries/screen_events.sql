@@ -17,12 +17,13 @@ WITH ne AS (SELECT count(*) AS n FROM _exposed),
          WHERE getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')
          UNION ALL
          SELECT k.pt_key, k.n FROM _pop_pt k SEMI JOIN pe ON k.pt_key = pe.pt_key
-         WHERE NOT getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')
-           AND population_pts_current()),
+         WHERE NOT getvariable('f_whole_population') AND NOT getvariable('f_has_comparator')),
      pr AS (SELECT p.pt_key, p.n - pe.a AS c FROM in_population p JOIN pe USING (pt_key)
             UNION ALL
             SELECT ri.pt_key, count(*) AS c FROM reaction_index ri SEMI JOIN _comparator k ON ri.caseid = k.caseid
             WHERE getvariable('f_has_comparator') GROUP BY ri.pt_key)
 SELECT pe.pt_key, v.pt_name AS pt, pe.a, ne.n - pe.a AS b, coalesce(pr.c, 0) AS c, nr.n - coalesce(pr.c, 0) AS d
 FROM pe JOIN pt_vocab v USING (pt_key) CROSS JOIN ne CROSS JOIN nr LEFT JOIN pr USING (pt_key)
+-- every row checks that _pop_pt is the bound population's when it is read (an empty _pop_pt would check nothing)
+WHERE getvariable('f_whole_population') OR getvariable('f_has_comparator') OR population_pts_current()
 ORDER BY pe.a DESC, pt

@@ -267,8 +267,19 @@ def test_screening_with_whole_strata_filters_equals_the_case_by_case_screening(s
     pd.testing.assert_frame_equal(kept, walked)
 
 
-def test_cases_per_pt_of_another_population_are_refused(store):
+def test_cases_per_pt_of_another_population_are_refused(store, demo_db):
     d = store.definitions
+    fresh = Store.open(demo_db)  # a connection that never counted them
+    try:
+        analysis.bind(fresh.con, Selection(exposure=d.exposure("esi"), filters=Filters(serious_only=True)), d)
+        with pytest.raises(Exception, match="ensure_population_pts"):
+            fresh.run("screen_events")
+        analysis.ensure_population_strata(fresh.con)
+        fresh.con.execute("SET VARIABLE f_strata_key = NULL")
+        with pytest.raises(Exception, match="ensure_population_strata"):
+            fresh.run("signal_strata", strata=["sex"], period="", mask_ings=[], mask_pts=[])
+    finally:
+        fresh.close()
     analysis.screen_events(store, Selection(exposure=d.exposure("esi"), filters=Filters(serious_only=True)))
     analysis.bind(store.con, Selection(exposure=d.exposure("esi"), filters=Filters(sexes=("F",))), d)
     with pytest.raises(Exception, match="ensure_population_pts"):

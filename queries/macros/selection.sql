@@ -104,14 +104,14 @@ CREATE OR REPLACE TEMP MACRO received_period(period, d) AS
 -- True when _pop_strata holds the bound population's counts by stratum (selection.ensure_population_strata);
 -- otherwise an error, never another population's counts. (Folded to a constant when the query is planned.)
 CREATE OR REPLACE TEMP MACRO population_strata_current() AS
-    getvariable('f_strata_key') = getvariable('f_population_key')
+    coalesce(getvariable('f_strata_key') = getvariable('f_population_key'), false)
     OR error('the population''s counts by stratum are not those of the bound selection: '
              || 'run selection.ensure_population_strata() first');
 
--- True when _pop_pt holds the bound population's cases per PT (selection.ensure_population_pts); otherwise an
--- error. (Folded to a constant when the query is planned.)
+-- True when _pop_pt holds the bound population's cases per PT (selection.ensure_population_pts); otherwise (never
+-- counted on this connection, or counted for another population) an error. (Folded when the query is planned.)
 CREATE OR REPLACE TEMP MACRO population_pts_current() AS
-    getvariable('f_pop_pt_key') = getvariable('f_population_key')
+    coalesce(getvariable('f_pop_pt_key') = getvariable('f_population_key'), false)
     OR error('the population''s cases per PT are not those of the bound selection: '
              || 'run selection.ensure_population_pts() first');
 
