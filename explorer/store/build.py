@@ -16,7 +16,7 @@ from explorer.quarters import FIRST_FAERS
 from explorer.store.schema import MODEL_VERSION
 from explorer.store.sql import named_steps
 from explorer.vocab.countries import country_names
-from explorer.vocab.ingredients import drugname_ingredients, known_ingredients, learn_names, prod_ai_ingredients
+from explorer.vocab.ingredients import ingredient_resolver, known_ingredients, learn_names, prod_ai_ingredients
 from explorer.vocab.routes import canonical_route
 
 
@@ -77,7 +77,8 @@ def _register_vocab(con) -> None:
     known = known_ingredients(i for ings in prod_map.values() for i in ings)
     learned = learn_names(run_store_step(con, "vocab_coded_names").fetchall())
     names = [n for (n,) in run_store_step(con, "vocab_uncoded_names").fetchall()]
-    name_map = {n: list(drugname_ingredients(n, known, learned)) for n in names}
+    resolve = ingredient_resolver(known, learned)
+    name_map = {n: list(resolve(n)) for n in names}
     name_map = {n: i for n, i in name_map.items() if i}
     prod_df = pd.DataFrame({"prod_ai": list(prod_map), "ingredients": list(prod_map.values())}, dtype=object)
     name_df = pd.DataFrame({"drugname": list(name_map), "ingredients": list(name_map.values())}, dtype=object)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable
+from functools import cache, partial
 from importlib import resources
 
 _TOKEN = re.compile(r"[A-Z0-9]+")
@@ -117,9 +117,21 @@ def drugname_ingredients(
     ``learned`` (from :func:`learn_names`) extends the brand dictionary; the shipped dictionary wins on conflicts.
     Tries, in order: the whole name as a brand; the name without strengths and dose-form words, as a brand or as a
     known generic (after salt reduction); the text in parentheses; each part of a combination (``A/B``); and last
-    the first word as a brand.
+    the first word as a brand. To resolve many names, :func:`ingredient_resolver` merges the dictionaries once.
     """
+    return ingredient_resolver(known, learned)(drugname)
+
+
+def ingredient_resolver(
+    known: frozenset[str], learned: dict[str, tuple[str, ...]] | None = None
+) -> Callable[[str], tuple[str, ...]]:
+    """:func:`drugname_ingredients` for these ``known`` and ``learned`` names, as one function of the product name
+    (the brand dictionary merged with the learned names once, not once per name)."""
     brands = brand_dictionary() if not learned else {**learned, **brand_dictionary()}
+    return partial(_resolve_name, brands=brands, known=known)
+
+
+def _resolve_name(drugname: str, brands: dict[str, tuple[str, ...]], known: frozenset[str]) -> tuple[str, ...]:
 
     def resolve(text: str) -> tuple[str, ...]:
         key = name_key(text)
