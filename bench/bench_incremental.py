@@ -116,19 +116,22 @@ def _base_from_scratch(scratch: Path, base: Path, newest: str) -> dict:
 
 
 def run(zips: list[Path], work: Path, data: str, from_scratch: dict | None = None, rebuild: bool = True,
-        base_from_scratch: bool = False) -> dict:
+        base_from_scratch: bool = False, reuse_base: dict | None = None) -> dict:
     """Time the three loads over ``zips`` (the last one is the quarter added) in ``work``.
 
     ``from_scratch``: the measurement of the load of every quarter into ``work/scratch.duckdb``, made earlier
     (``--scratch-only``); it is loaded here when not given. ``base_from_scratch``: the store of the older quarters is
-    made from that store (:func:`_base_from_scratch`) instead of loading them again. Each copy is removed once
-    measured (a full-scale store is 11 GB or more).
+    made from that store (:func:`_base_from_scratch`) instead of loading them again; ``reuse_base``: the measurement
+    of such a base made by an earlier run and kept in ``work/base.duckdb``. Each copy is removed once measured (a
+    full-scale store is 11 GB or more).
     """
     base, inc, reb, scratch = (work / f"{n}.duckdb" for n in ("base", "incremental", "rebuild", "scratch"))
     if from_scratch is None:
         from_scratch = _load("load", scratch, zips)
     scratch_facts = _facts(scratch)
-    if base_from_scratch:
+    if base_from_scratch and reuse_base is not None:
+        base_load = reuse_base  # made by an earlier run from the same scratch store (the newest quarter removed)
+    elif base_from_scratch:
         base_load = _base_from_scratch(scratch, base, zips[-1].stem.split("_")[-1].lower())
     else:
         base_load = _load("load", base, zips[:-1])
@@ -238,6 +241,9 @@ def main() -> None:
     parser.add_argument("--reuse-scratch", action="store_true",
                         help="with --keep: take the load from scratch made by --scratch-only")
     parser.add_argument("--no-rebuild", action="store_true", help="skip the `load --rebuild` measurement")
+    parser.add_argument("--reuse-base", action="store_true",
+                        help="with --base-from-scratch: the base kept in --keep by an earlier run (its measurement "
+                             "from the earlier results file)")
     parser.add_argument("--base-from-scratch", action="store_true",
                         help="with --reuse-scratch: make the older quarters' store from the scratch store (its newest "
                              "quarter removed, the model rebuilt) instead of loading them again")
@@ -266,8 +272,9 @@ def main() -> None:
             reused.setdefault("measured_at", datetime.fromtimestamp(scratch_file.stat().st_mtime, UTC)
                               .strftime("%Y-%m-%d %H:%M UTC"))
         try:
+            earlier_base = json.loads((RESULTS / f"{name}.json").read_text())["base"] if args.reuse_base else None
             r = run(zips, work, "demo" if not args.zips else str(args.zips), reused, rebuild=not args.no_rebuild,
-                    base_from_scratch=args.base_from_scratch)
+                    base_from_scratch=args.base_from_scratch, reuse_base=earlier_base)
         finally:
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
