@@ -201,7 +201,7 @@ def _pages_section(r: dict, base: dict | None = None) -> list[str]:
     runs = next(iter(r["pages"].values()))["runs"] if r["pages"] else 0
     target = 0.5 if "demo" in r["db"] else 1.0
     lines = [
-        f"## Every page: filter change to page rendered (issue 13), {r['current_cases']:,} current cases",
+        f"## Every page, {'demo data' if target == 0.5 else 'full scale'}: filter change to page rendered (issue 13)",
         "",
     ]
     if "load_1min" in r:
@@ -211,16 +211,17 @@ def _pages_section(r: dict, base: dict | None = None) -> list[str]:
             f"{_load(r)} during the run (the browser and the server included)"
             + (f" and {_load(base)} during the baseline's (commit {base['commit']}, measured {base['date']})"
                if base else "")
-            + (f". With a load above {r['cores']} on {r['cores']} cores the browser, the server and the other jobs "
-               "wait for each other, so these times are higher and noisier than on an idle machine; the baseline "
-               "column is the comparison to read." if busy else ", with no other job on the machine.")
+            + (f". Above {r['cores']} on {r['cores']} cores the browser, the server and anything else running wait "
+               "for each other, so these times are higher and noisier than on an idle machine"
+               + ("; the baseline column is the comparison to read." if base else ".") if busy else ".")
             + (" Full scale is not measured in this run (no full-scale database here), so its < 1 s target is "
                "not measured either." if target == 0.5 and not (RESULTS / "pages-full.json").exists() else ""),
             "",
         ]
     lines += [
-        f"Database: {r['db']}. `bench/bench_pages.py`: Debian's Chromium driven by Playwright; each page opened with "
-        "`esi` and `spinal_cord_ischaemia`, then the sidebar's \"Serious cases only\" toggled "
+        f"Database: {r['db']} ({r['current_cases']:,} current cases). `bench/bench_pages.py`: Debian's Chromium "
+        "driven by Playwright; each page opened with `esi` and `spinal_cord_ischaemia`, then the sidebar's "
+        "\"Serious cases only\" toggled "
         f"{runs} times, timed in the page's clock from the click to the script idle with the page redrawn. "
         "Plotly draws a chart once its element is mounted, in the render's task or a later one, so the end timed "
         "here does not wait for every chart to be drawn (Explore has four).",
@@ -346,9 +347,12 @@ def write_pages_sections() -> None:
         r = json.loads(result.read_text())
         base = RESULTS / f"{label}-baseline.json"
         new = _pages_section(r, json.loads(base.read_text()) if base.exists() else None)
-        head = new[0].rsplit(",", 1)[0]  # "## Every page: ... (issue 13)", whatever the case count
-        start = next((i for i, ln in enumerate(lines) if ln.startswith(head)), None)
-        if start is None:
+        start = next((i for i, ln in enumerate(lines) if ln == new[0]), None)
+        if start is None:  # a new section: after the other page section, else before the peers'
+            after = next((i for i, ln in enumerate(lines) if ln.startswith("## Every page")), None)
+            start = next((i for i in range(after + 1 if after is not None else 0, len(lines))
+                          if lines[i].startswith("## ")), len(lines))
+            lines[start:start] = new
             continue
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("## ", "<!--"))), len(lines))
         lines[start:end] = new
