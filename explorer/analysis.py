@@ -22,6 +22,7 @@ from explorer.selection import (
     ensure_population_count,
     ensure_population_pts,
     ensure_population_strata,
+    ensure_set_hits,
     kept_strata_answer,
     whole_population,
 )
@@ -189,7 +190,8 @@ def _event_set_cells(store: Store, sets: list[tuple[str, ...]]) -> pd.DataFrame:
     one row per event in order, from one query (``signal_cells_sets``) instead of a bind per event."""
     ensure_population_count(store.con)
     names = [str(i) for i in range(len(sets))]
-    frame = store.run("signal_cells_sets", set_names=names, set_pts=[[p.lower() for p in pts] for pts in sets])
+    key = ensure_set_hits(store.con, names, [[p.lower() for p in pts] for pts in sets])
+    frame = store.run("signal_cells_sets", set_names=names, set_key=key)
     return frame.set_index("name").reindex(names).reset_index(drop=True).astype("int64")
 
 
@@ -384,6 +386,7 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
     if plain:
+        ensure_population_count(store.con)
         if selection.comparator is None and not whole_population(store.con):
             ensure_population_pts(store.con, kept=store.serious_strata_kept()
                                   and kept_strata_answer(selection.filters))

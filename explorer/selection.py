@@ -296,9 +296,10 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
 def ensure_population_count(con) -> None:
     """Count the bound selection's population into ``_counts`` if it is not counted yet.
 
-    Only the 2x2 of a signal needs it, so a filter change that only redraws counts and charts does not scan for it.
+    Only the 2x2 of a signal needs it, so a filter change that only redraws counts and charts does not scan for it;
+    kept while the population does not change (another exposure or event reuses it).
     """
-    key = _variable(con, "bound_key")
+    key = _variable(con, "population_key")
     if key is not None and _variable(con, "counts_key") == key:
         return
     con.execute(bind_statements()["count_population"])
@@ -354,6 +355,20 @@ def ensure_population_pts(con, kept: bool) -> None:
     _set(con, "pop_pt_key", None)
     con.execute(bind_statements()["population_pts_kept" if kept else "population_pts"])
     _set(con, "pop_pt_key", key)
+
+
+def ensure_set_hits(con, names: list[str], pts: list[list[str]]) -> str:
+    """Find the cases of each of several events (each a list of lower-case PTs) into ``_set_hits``, unless the
+    connection holds them already; return their key (the ``$set_key`` of ``signal_cells_sets``).
+
+    They do not depend on the filters: a filter change reuses them (the screening's event groups).
+    """
+    key = _digest([names, pts])
+    if _variable(con, "set_hits_key") != key:
+        _set(con, "set_hits_key", None)
+        con.execute(bind_statements()["set_hits"], {"set_names": names, "set_pts": pts})
+        _set(con, "set_hits_key", key)
+    return key
 
 
 def ensure_macros(con) -> None:

@@ -1,13 +1,13 @@
 -- name: signal_cells_sets
 -- title: 2x2 cells of several events at once for the bound exposure, comparator and filters (case counts)
--- parameters: $set_names (one name per event), $set_pts (each event's PTs, lower case; a list per name, same order)
+-- parameters: $set_names (one name per event), $set_key (the key of the events' cases in _set_hits)
 -- Each row holds the cells signal_cells gives when that event is the bound one, found in one pass instead of a bind
 -- per event (the screening's event groups, a forest plot's PTs): an event's cases are the population's cases that
--- report any of its PTs; the reference group is the comparator's cases, or else every other case of the population
--- (_counts, filled by selection.ensure_population_count). One row per name, events without a case included.
-WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name, unnest($set_pts::VARCHAR[][]) AS pts),
-     gp AS (SELECT DISTINCT name, unnest(pts) AS pt_key FROM g),
-     hit AS (SELECT DISTINCT gp.name, ri.caseid FROM reaction_index ri JOIN gp ON ri.pt_key = gp.pt_key),
+-- report any of its PTs (_set_hits, filled by selection.ensure_set_hits, whatever the filters); the reference group
+-- is the comparator's cases, or else every other case of the population (_counts, filled by
+-- selection.ensure_population_count). One row per name, events without a case included.
+WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name),
+     hit AS (SELECT name, caseid FROM _set_hits),
      ev AS (SELECT hit.name, hit.caseid FROM hit
             WHERE hit.caseid IN (SELECT caseid FROM population() WHERE caseid IN (SELECT caseid FROM hit))),
      n AS (SELECT (SELECT count(*) FROM _exposed) AS n_exposed,
@@ -23,3 +23,6 @@ WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name, unnest($set_pts::VARCHA
 SELECT g.name, coalesce(cells.a, 0) AS a, n.n_exposed - coalesce(cells.a, 0) AS b, coalesce(cells.c, 0) AS c,
        n.n_reference - coalesce(cells.c, 0) AS d
 FROM g LEFT JOIN cells USING (name) CROSS JOIN n
+-- every row checks that _set_hits holds these events' cases (an empty _set_hits would check nothing)
+WHERE coalesce(getvariable('f_set_hits_key') = $set_key, false)
+      OR error('the events'' cases are not those asked for: run selection.ensure_set_hits() first')

@@ -284,3 +284,25 @@ def test_cases_per_pt_of_another_population_are_refused(store, demo_db):
     analysis.bind(store.con, Selection(exposure=d.exposure("esi"), filters=Filters(sexes=("F",))), d)
     with pytest.raises(Exception, match="ensure_population_pts"):
         store.run("screen_events")
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_every_groups_crude_cells_from_the_kept_event_cases_equal_one_bind_per_group(store, name):
+    d = store.definitions
+    base = replace(SELECTIONS[name](d), event=None)
+    sets = [e.pts for e in d.events.values()]
+    for filters in (base.filters, Filters(serious_only=True)):  # the events' cases are kept across the change
+        sel = replace(base, filters=filters)
+        analysis.bind(store.con, sel, d)
+        got = analysis._event_set_cells(store, sets)
+        for row, event in zip(got.itertuples(), d.events.values(), strict=True):
+            one = analysis.signal(store, replace(sel, event=event))
+            assert (row.a, row.b, row.c, row.d) == tuple(one[k] for k in "abcd"), (name, event.name)
+
+
+def test_cases_of_other_events_are_refused(store):
+    d = store.definitions
+    analysis.bind(store.con, Selection(exposure=d.exposure("esi")), d)
+    analysis._event_set_cells(store, [("Paraplegia",)])
+    with pytest.raises(Exception, match="ensure_set_hits"):
+        store.run("signal_cells_sets", set_names=["0"], set_key="another key")

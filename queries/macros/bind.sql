@@ -52,6 +52,14 @@ WHERE (NOT getvariable('f_serious') OR p.is_serious)
   AND (getvariable('f_received_to') IS NULL OR try_cast(l.year AS INTEGER) <= year(getvariable('f_received_to')))
 GROUP BY p.pt_key
 
+-- statement: set_hits
+-- the cases reporting any PT of each of several events ($set_names, $set_pts: lower case, a list per name), in
+-- every current case: kept while the events are the same (selection.ensure_set_hits), whatever the filters
+CREATE OR REPLACE TEMP TABLE _set_hits AS
+WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name, unnest($set_pts::VARCHAR[][]) AS pts),
+     gp AS (SELECT DISTINCT name, unnest(pts) AS pt_key FROM g)
+SELECT DISTINCT gp.name, ri.caseid FROM reaction_index ri JOIN gp ON ri.pt_key = gp.pt_key
+
 -- statement: count_population
 -- the population's size, counted only when a 2x2 needs it (the d cell)
 CREATE OR REPLACE TEMP TABLE _counts AS SELECT count(*) AS n_population FROM population()

@@ -8,6 +8,7 @@ CREATE TEMP TABLE IF NOT EXISTS _event (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _comparator (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _counts (n_population BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _pop_pt (pt_key VARCHAR, n BIGINT);
+CREATE TEMP TABLE IF NOT EXISTS _set_hits (name VARCHAR, caseid BIGINT);
 
 -- Drug rows that match an exposure definition (prefix e = exposure, k = comparator). Definitions that name
 -- ingredients read only those ingredients' rows of drug_ingredients (sorted by ingredient); the others scan drugs.
