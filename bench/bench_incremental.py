@@ -116,14 +116,15 @@ def _base_from_scratch(scratch: Path, base: Path, newest: str) -> dict:
 
 
 def run(zips: list[Path], work: Path, data: str, from_scratch: dict | None = None, rebuild: bool = True,
-        base_from_scratch: bool = False, reuse_base: dict | None = None) -> dict:
+        base_from_scratch: bool = False, reuse_base: dict | None = None, reuse_rebuild: dict | None = None) -> dict:
     """Time the three loads over ``zips`` (the last one is the quarter added) in ``work``.
 
     ``from_scratch``: the measurement of the load of every quarter into ``work/scratch.duckdb``, made earlier
     (``--scratch-only``); it is loaded here when not given. ``base_from_scratch``: the store of the older quarters is
     made from that store (:func:`_base_from_scratch`) instead of loading them again; ``reuse_base``: the measurement
-    of such a base made by an earlier run and kept in ``work/base.duckdb``. Each copy is removed once measured (a
-    full-scale store is 11 GB or more).
+    of such a base made by an earlier run and kept in ``work/base.duckdb``; ``reuse_rebuild``: the measurement of
+    ``load --rebuild`` onto that base by the earlier run (the section says so). Each copy is removed once measured
+    (a full-scale store is 11 GB or more).
     """
     base, inc, reb, scratch = (work / f"{n}.duckdb" for n in ("base", "incremental", "rebuild", "scratch"))
     if from_scratch is None:
@@ -140,8 +141,8 @@ def run(zips: list[Path], work: Path, data: str, from_scratch: dict | None = Non
     incremental = _load("load", inc, zips[-1:])
     inc_facts = _facts(inc)
     inc.unlink()
-    rebuilt = None
-    if rebuild:
+    rebuilt = reuse_rebuild
+    if rebuild and reuse_rebuild is None:
         shutil.copyfile(base, reb)
         rebuilt = _load("rebuild", reb, zips[-1:])
         reb.unlink()
@@ -161,9 +162,11 @@ def rebuild_rows(r: dict, verdict) -> list[str]:
     reb = r["rebuild"]
     if reb is not None:
         t = reb["timings"]
+        earlier = f", measured in the run before this one ({reb['measured_at']})" if "measured_at" in reb else ""
         return [f"| `load --rebuild` of the same quarter, the whole model rebuilt (copy {t.get('copy_s', 0):.1f} s, "
                 f"quarter's raw tables {t.get('load_s', 0):.1f} s, model {t.get('model_s', 0):.1f} s, checkpoint "
-                f"{t.get('checkpoint_s', 0):.1f} s) | {reb['wall_s']:.1f} s (peak {reb['peak_mb']:,.0f} MB) | |",
+                f"{t.get('checkpoint_s', 0):.1f} s){earlier} | {reb['wall_s']:.1f} s (peak {reb['peak_mb']:,.0f} MB) "
+                "| |",
                 f"| ratio incremental / full rebuild | {r['ratio']:.2f} | ≤ {TARGETS['ratio']} at full scale: "
                 f"{verdict(r['ratio'] <= TARGETS['ratio'])} |"]
     model = r["scratch"]["timings"].get("model_s", 0)
@@ -244,6 +247,9 @@ def main() -> None:
     parser.add_argument("--reuse-base", action="store_true",
                         help="with --base-from-scratch: the base kept in --keep by an earlier run (its measurement "
                              "from the earlier results file)")
+    parser.add_argument("--reuse-rebuild", action="store_true",
+                        help="with --reuse-base: the `load --rebuild` measurement of the earlier run (only the "
+                             "incremental load is measured again)")
     parser.add_argument("--base-from-scratch", action="store_true",
                         help="with --reuse-scratch: make the older quarters' store from the scratch store (its newest "
                              "quarter removed, the model rebuilt) instead of loading them again")
@@ -272,9 +278,12 @@ def main() -> None:
             reused.setdefault("measured_at", datetime.fromtimestamp(scratch_file.stat().st_mtime, UTC)
                               .strftime("%Y-%m-%d %H:%M UTC"))
         try:
-            earlier_base = json.loads((RESULTS / f"{name}.json").read_text())["base"] if args.reuse_base else None
+            earlier = json.loads((RESULTS / f"{name}.json").read_text()) if args.reuse_base else {}
+            if args.reuse_rebuild and earlier.get("rebuild"):
+                earlier["rebuild"].setdefault("measured_at", earlier["machine"]["date"])
             r = run(zips, work, "demo" if not args.zips else str(args.zips), reused, rebuild=not args.no_rebuild,
-                    base_from_scratch=args.base_from_scratch, reuse_base=earlier_base)
+                    base_from_scratch=args.base_from_scratch, reuse_base=earlier.get("base"),
+                    reuse_rebuild=earlier.get("rebuild") if args.reuse_rebuild else None)
         finally:
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)

@@ -218,6 +218,8 @@ def _pages_section(r: dict, base: dict | None = None) -> list[str]:
                "not measured either." if target == 0.5 and not (RESULTS / "pages-full.json").exists() else ""),
             "",
         ]
+    if r.get("note"):
+        lines += [r["note"], ""]
     lines += [
         f"Database: {r['db']} ({r['current_cases']:,} current cases). `bench/bench_pages.py`: Debian's Chromium "
         "driven by Playwright; each page opened with `esi` and `spinal_cord_ischaemia`, then the sidebar's "
