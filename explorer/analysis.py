@@ -386,7 +386,6 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
     plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
     bind(store.con, selection, store.definitions)
     if plain:
-        ensure_population_count(store.con)
         if selection.comparator is None and not whole_population(store.con):
             ensure_population_pts(store.con, kept=store.serious_strata_kept()
                                   and kept_strata_answer(selection.filters))

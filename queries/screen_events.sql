@@ -1,7 +1,6 @@
 -- name: screen_events
 -- title: Screening for an exposure: 2x2 cells of every PT reported with it
--- parameters: none (uses the bound selection, its population counted into _counts by
--- selection.ensure_population_count)
+-- parameters: none (uses the bound selection)
 -- a: the exposed cases reporting the PT; c: the reference cases reporting it. The reference group is the
 -- comparator's cases, or else the population less the exposed cases: then c is the PT's cases in the population
 -- less a. With no filter the population is every current case and the PT's count is pt_vocab's; otherwise it is
@@ -9,7 +8,8 @@
 -- are removed when the query is planned: the variables are constants.)
 WITH ne AS (SELECT count(*) AS n FROM _exposed),
      nr AS (SELECT CASE WHEN getvariable('f_has_comparator') THEN (SELECT count(*) FROM _comparator)
-                        ELSE (SELECT n_population FROM _counts) - (SELECT n FROM ne) END AS n),
+                        ELSE (SELECT count(*) FROM population() WHERE NOT getvariable('f_has_comparator'))
+                             - (SELECT n FROM ne) END AS n),
      pe AS (SELECT ri.pt_key, count(*) AS a FROM reaction_index ri SEMI JOIN _exposed e ON ri.caseid = e.caseid
             GROUP BY ri.pt_key),
      in_population AS (
