@@ -35,18 +35,15 @@ COUNT_STEPS = ("update_ingredient_vocab", "update_route_vocab", "update_pt_vocab
                "update_ingredient_case_counts")
 
 
-def _contributions(con, sign: int) -> None:
-    """Add the touched cases' current model rows to the deltas with ``sign`` (-1 before the update, +1 after)."""
-    run_store_step(con, "touched_rows")
-    for step in DELTA_STEPS:
-        run_store_step(con, step, sign=sign)
-    run_store_step(con, "dup_blocks")
+# the deltas a MedDRA remap changes: no drug row moves, only the PTs of reaction rows
+PT_DELTA_STEPS = ("delta_pairs", "delta_pt_vocab")
 
 
-def _pt_contributions(con, sign: int) -> None:
-    """Add the touched cases' PT-dependent counts to the deltas with ``sign`` (a remap changes no drug row)."""
+def _contributions(con, sign: int, steps: tuple[str, ...] = DELTA_STEPS) -> None:
+    """Add the touched cases' current model rows to the deltas ``steps`` with ``sign`` (-1 before the update, +1
+    after)."""
     run_store_step(con, "touched_rows")
-    for step in ("delta_pairs", "delta_pt_vocab"):
+    for step in steps:
         run_store_step(con, step, sign=sign)
     run_store_step(con, "dup_blocks")
 
@@ -154,12 +151,12 @@ def remap_reactions(con, timings: dict | None = None) -> int:
     run_store_step(con, "remap_touched_cases")
     touched = (run_store_step(con, "count_touched").fetchone() or (0,))[0]
     run_store_step(con, "create_deltas")
-    _pt_contributions(con, -1)
+    _contributions(con, -1, PT_DELTA_STEPS)
     lap("terms_s")
     run_store_step(con, "remap_reactions")
     run_store_step(con, "update_reaction_index")
     lap("reactions_s")
-    _pt_contributions(con, +1)
+    _contributions(con, +1, PT_DELTA_STEPS)
     run_store_step(con, "dup_scope")
     run_store_step(con, "update_probable_duplicates")
     for step in ("update_pt_vocab", "update_pair_case_counts"):
