@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +20,8 @@ from explorer.definitions import single_pt
 from explorer.selection import (
     Selection,
     bind,
+    ensure_exposed_pts,
+    ensure_exposure_therapies,
     ensure_population_count,
     ensure_population_pts,
     ensure_population_strata,
@@ -101,7 +104,9 @@ def case(store: Store, caseid: str | int) -> dict[str, pd.DataFrame]:
 
 def time_to_onset(store: Store, selection: Selection) -> dict:
     """Onset days per case and their summary (median, IQR, Weibull shape with 95% CI)."""
-    days = store.run("onset_days", selection)
+    bind(store.con, selection, store.definitions)
+    ensure_exposure_therapies(store.con)
+    days = store.run("onset_days")
     return {"days": days, **onset.summarize(days["onset_days"].tolist())}
 
 
@@ -342,15 +347,25 @@ def _first_by_group(values: pd.Series, group: np.ndarray, size: int) -> np.ndarr
     return out
 
 
-def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool,
-                 stratify: tuple[str, ...] = ()) -> tuple[Prior | None, str | None]:
-    """The prior to score a screening table with: refitted on the table when it has at least MIN_REFIT_PAIRS pairs
-    with a case and the fit converges inside its parameter space, else the database's (for stratified expected
-    counts, :func:`_stratified_prior`)."""
+def _refit(a: np.ndarray, expected: np.ndarray, refit: bool) -> Prior | None:
+    """The prior refitted on a screening table's own pairs, or None: not asked for, fewer than MIN_REFIT_PAIRS pairs
+    with a case, or a fit that did not converge inside its parameter space. Reads nothing from the store (it may run
+    beside a query of the same connection)."""
     if refit and int((np.asarray(a) >= 1).sum()) >= MIN_REFIT_PAIRS:
         prior, report = stats.fit_prior(a, expected)
         if report.get("converged"):
-            return prior, PRIOR_REFIT
+            return prior
+    return None
+
+
+def _table_prior(store: Store, a: np.ndarray, expected: np.ndarray, refit: bool,
+                 stratify: tuple[str, ...] = (), refitted: Future[Prior | None] | None = None
+                 ) -> tuple[Prior | None, str | None]:
+    """The prior to score a screening table with: refitted on the table (:func:`_refit`, or ``refitted`` when it was
+    started already), else the database's (for stratified expected counts, :func:`_stratified_prior`)."""
+    prior = refitted.result() if refitted is not None else _refit(a, expected, refit)
+    if prior is not None:
+        return prior, PRIOR_REFIT
     if stratify:
         return _stratified_prior(store, stratify)
     db = store.prior()
@@ -373,32 +388,11 @@ def _multiplicity(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 
-def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
-                  thresholds: Thresholds = DEFAULT_THRESHOLDS, stratify: tuple[str, ...] = (),
-                  exclude: Background | None = None, refit_prior: bool = True) -> pd.DataFrame:
-    """For the exposure: every PT and every event group reported with it, with cells and measures, ranked.
-
-    Each row has its intervals (PT and group rows alike), p- and BH q-values (:func:`_multiplicity`) and
-    ``prior_source``. With ``stratify``, the adjusted measures of :func:`signal` too. ``frame.attrs`` holds
-    ``n_tested`` (the rows of the BH family), ``prior_source`` and ``strata``.
-    """
-    stratify = parse_strata(stratify)
-    plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
-    bind(store.con, selection, store.definitions)
-    if plain:
-        if selection.comparator is None and not whole_population(store.con):
-            ensure_population_pts(store.con, kept=store.serious_strata_kept()
-                                  and kept_strata_answer(selection.filters))
-        cells = store.run("screen_events")
-        cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
-    elif exclude is None and selection.comparator is None and whole_population(store.con) and store.strata_kept():
-        ensure_population_strata(store.con)  # every case of each stratum, and each PT's, counted already
-        cells = store.run("screen_events_strata_whole", strata=list(stratify))
-    else:
-        cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
-    if cells.empty:
-        return pd.DataFrame()
-    names = cells.groupby("pt_key")["pt"].first()
+def _screen_groups(store: Store, selection: Selection, stratify: tuple[str, ...], exclude: Background | None,
+                   names: pd.Series) -> list[pd.DataFrame]:
+    """The screening's event-group rows (cells, by stratum when stratified) for the groups reported with the
+    exposure; each group's display name is added to ``names`` (by its ``group:`` key)."""
+    plain = not stratify and exclude is None
     groups = []
     events = store.definitions.events
     if plain and events:  # every group's 2x2 in one pass over the bound selection (no bind per group)
@@ -424,12 +418,49 @@ def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
         g["pt_key"] = f"group:{name}"
         groups.append(g[["pt_key", "a", "b", "c", "d"]])
         names[f"group:{name}"] = f"[group] {group.title}"
+    return groups
+
+
+def screen_events(store: Store, selection: Selection, rank_by: str = "eb05",
+                  thresholds: Thresholds = DEFAULT_THRESHOLDS, stratify: tuple[str, ...] = (),
+                  exclude: Background | None = None, refit_prior: bool = True) -> pd.DataFrame:
+    """For the exposure: every PT and every event group reported with it, with cells and measures, ranked.
+
+    Each row has its intervals (PT and group rows alike), p- and BH q-values (:func:`_multiplicity`) and
+    ``prior_source``. With ``stratify``, the adjusted measures of :func:`signal` too. ``frame.attrs`` holds
+    ``n_tested`` (the rows of the BH family), ``prior_source`` and ``strata``.
+    """
+    stratify = parse_strata(stratify)
+    plain = not stratify and exclude is None  # the unstratified queries: one row per PT, one 2x2 per group
+    bind(store.con, selection, store.definitions)
+    if plain:
+        ensure_exposed_pts(store.con)
+        if selection.comparator is None:
+            ensure_population_count(store.con)
+            if not whole_population(store.con):
+                ensure_population_pts(store.con, kept=store.serious_strata_kept()
+                                      and kept_strata_answer(selection.filters))
+        cells = store.run("screen_events")
+        cells["n_exposed_all"] = cells["n_reference_all"] = np.nan
+    elif exclude is None and selection.comparator is None and whole_population(store.con) and store.strata_kept():
+        ensure_population_strata(store.con)  # every case of each stratum, and each PT's, counted already
+        cells = store.run("screen_events_strata_whole", strata=list(stratify))
+    else:
+        cells = store.run("screen_events_strata", strata=list(stratify), **_mask_params(exclude))
+    if cells.empty:
+        return pd.DataFrame()
+    # the prior is fitted on the PT rows (each PT once), then applied to every row. The fit (numpy and scipy, no
+    # query) runs on a thread while this one finds the event groups' cells (DuckDB releases the GIL meanwhile).
+    pt_rows = _score_strata(cells, ["pt_key"], None, thresholds, stratified=bool(stratify))
+    a_pt = pt_rows["a"].to_numpy(float)
+    names = cells.groupby("pt_key")["pt"].first()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        refitted = pool.submit(_refit, a_pt, pt_rows["expected"].to_numpy(float), refit_prior)
+        groups = _screen_groups(store, selection, stratify, exclude, names)
+        prior, source = _table_prior(store, a_pt, pt_rows["expected"].to_numpy(float), refit_prior,
+                                     refitted=refitted)
     frame = pd.concat([cells[["pt_key", "a", "b", "c", "d", "n_exposed_all", "n_reference_all"]], *groups],
                       ignore_index=True)
-    # the prior is fitted on the PT rows (each PT once), then applied to every row
-    pt_rows = _score_strata(cells, ["pt_key"], None, thresholds, stratified=bool(stratify))
-    prior, source = _table_prior(store, pt_rows["a"].to_numpy(float), pt_rows["expected"].to_numpy(float),
-                                 refit_prior)
     prior_s = None
     if stratify:
         prior_s, source_s = _table_prior(store, pt_rows["a"].to_numpy(float),
@@ -622,7 +653,9 @@ def onset_comparison(store: Store, selection: Selection, against: str) -> dict:
         raise query.QueryError("comparing onsets needs an exposure and an event")
     if against == "comparator" and selection.comparator is None:
         raise query.QueryError("--compare-onset comparator needs --comparator")
-    days = store.run("onset_days", selection)
+    bind(store.con, selection, store.definitions)
+    ensure_exposure_therapies(store.con)
+    days = store.run("onset_days")
     name = "onset_days_other_events" if against == "other-events" else "onset_days_comparator"
     other = store.run(name, selection)
     if against == "other-events":

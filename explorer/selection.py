@@ -34,6 +34,7 @@ _SET_INPUTS = {"exposure": ("has_exposure", "e_ing", "e_xing", "e_routes", "e_xr
                "event": ("has_event", "event_pts"),
                "comparator": ("has_comparator", "k_ing", "k_xing", "k_routes", "k_xroutes", "k_terms", "k_xterms",
                               "k_roles")}
+_SET_INPUTS["cases"] = tuple(v for name in ("exposure", "event", "comparator") for v in _SET_INPUTS[name])
 
 
 def event_of(group: EventGroup | None, pts: Sequence[str] = ()) -> EventGroup | None:
@@ -283,6 +284,8 @@ def bind(con, selection: Selection, defs: Definitions | None = None) -> None:
             _set(con, f"set_{name}", None)
             con.execute(statement)
             _set(con, f"set_{name}", set_key)
+    for head in ("hits_population_head", "set_population_head"):  # population()'s predicates over kept case rows
+        con.execute(f"{statements[head]}\n{where_text(values)}")
     con.execute(MATERIALIZE.read_text(encoding="utf-8"))
     con.execute(statements["selected_from_hits" if selection.exposure or selection.event
                            else "selected_from_population"])
@@ -357,6 +360,31 @@ def ensure_population_pts(con, kept: bool) -> None:
     _set(con, "pop_pt_key", key)
 
 
+def _ensure_exposure_kept(con, what: str) -> None:
+    """Run the bind statement ``what`` unless the connection holds its rows for the bound exposure already (its key
+    variable ``<what>_key`` equals the exposure set's key)."""
+    key = _variable(con, "set_exposure")
+    if key is not None and _variable(con, f"{what}_key") == key:
+        return
+    _set(con, f"{what}_key", None)
+    con.execute(bind_statements()[what])
+    _set(con, f"{what}_key", key)
+
+
+def ensure_exposed_pts(con) -> None:
+    """Keep the PT index rows of every case of the bound exposure (filtered or not) in ``_exposed_pts``, unless the
+    connection holds them for this exposure already: a screening after a filter change reads them instead of the
+    whole PT index."""
+    _ensure_exposure_kept(con, "exposed_pts")
+
+
+def ensure_exposure_therapies(con) -> None:
+    """Keep the therapy start dates of every drug row of the bound exposure (filtered or not) in
+    ``_exposure_therapies``, unless the connection holds them for this exposure already: time to onset after a
+    filter change reads them instead of every therapy row."""
+    _ensure_exposure_kept(con, "exposure_therapies")
+
+
 def ensure_set_hits(con, names: list[str], pts: list[list[str]]) -> str:
     """Find the cases of each of several events (each a list of lower-case PTs) into ``_set_hits``, unless the
     connection holds them already; return their key (the ``$set_key`` of ``signal_cells_sets``).
@@ -367,6 +395,7 @@ def ensure_set_hits(con, names: list[str], pts: list[list[str]]) -> str:
     if _variable(con, "set_hits_key") != key:
         _set(con, "set_hits_key", None)
         con.execute(bind_statements()["set_hits"], {"set_names": names, "set_pts": pts})
+        con.execute(bind_statements()["set_cases"])
         _set(con, "set_hits_key", key)
     return key
 

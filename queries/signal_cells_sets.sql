@@ -3,13 +3,13 @@
 -- parameters: $set_names (one name per event), $set_key (the key of the events' cases in _set_hits)
 -- Each row holds the cells signal_cells gives when that event is the bound one, found in one pass instead of a bind
 -- per event (the screening's event groups, a forest plot's PTs): an event's cases are the population's cases that
--- report any of its PTs (_set_hits, filled by selection.ensure_set_hits, whatever the filters); the reference group
+-- report any of its PTs (_set_hits, filled by selection.ensure_set_hits, whatever the filters, with their
+-- case rows in _set_cases that set_population() filters); the reference group
 -- is the comparator's cases, or else every other case of the population (_counts, filled by
 -- selection.ensure_population_count). One row per name, events without a case included.
 WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name),
      hit AS (SELECT name, caseid FROM _set_hits),
-     ev AS (SELECT hit.name, hit.caseid FROM hit
-            WHERE hit.caseid IN (SELECT caseid FROM population() WHERE caseid IN (SELECT caseid FROM hit))),
+     ev AS (SELECT hit.name, hit.caseid FROM hit SEMI JOIN set_population() p ON p.caseid = hit.caseid),
      n AS (SELECT (SELECT count(*) FROM _exposed) AS n_exposed,
                   CASE WHEN getvariable('f_has_comparator') THEN (SELECT count(*) FROM _comparator)
                        ELSE (SELECT n_population FROM _counts) - (SELECT count(*) FROM _exposed) END AS n_reference),

@@ -272,6 +272,12 @@ def test_cases_per_pt_of_another_population_are_refused(store, demo_db):
     fresh = Store.open(demo_db)  # a connection that never counted them
     try:
         analysis.bind(fresh.con, Selection(exposure=d.exposure("esi"), filters=Filters(serious_only=True)), d)
+        with pytest.raises(Exception, match="ensure_exposed_pts"):
+            fresh.run("screen_events")
+        analysis.ensure_exposed_pts(fresh.con)
+        with pytest.raises(Exception, match="ensure_population_count"):
+            fresh.run("screen_events")
+        analysis.ensure_population_count(fresh.con)
         with pytest.raises(Exception, match="ensure_population_pts"):
             fresh.run("screen_events")
         analysis.ensure_population_strata(fresh.con)
@@ -282,7 +288,15 @@ def test_cases_per_pt_of_another_population_are_refused(store, demo_db):
         fresh.close()
     analysis.screen_events(store, Selection(exposure=d.exposure("esi"), filters=Filters(serious_only=True)))
     analysis.bind(store.con, Selection(exposure=d.exposure("esi"), filters=Filters(sexes=("F",))), d)
+    with pytest.raises(Exception, match="ensure_population_count"):
+        store.run("screen_events")
+    analysis.ensure_population_count(store.con)
     with pytest.raises(Exception, match="ensure_population_pts"):
+        store.run("screen_events")
+    other = sorted(n for n, e in d.exposures.items() if n != "esi")[0]
+    analysis.bind(store.con, Selection(exposure=d.exposure(other)), d)  # the kept PT rows are another exposure's
+    analysis.ensure_population_count(store.con)
+    with pytest.raises(Exception, match="ensure_exposed_pts"):
         store.run("screen_events")
 
 

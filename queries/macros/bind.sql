@@ -7,6 +7,16 @@ SELECT getvariable($name)
 -- followed by the predicates of population.sql for the filters in use, joined with AND (or by "true")
 CREATE OR REPLACE TEMP MACRO population() AS TABLE SELECT c.* FROM cases c WHERE
 
+-- statement: hits_population_head
+-- the same predicates over the rows of the selection's case sets (_cases_any, case_sets.sql): materialize.sql's
+-- source, so that a filter change filters the sets' cases instead of scanning every case
+CREATE OR REPLACE TEMP MACRO hits_population() AS TABLE SELECT c.* FROM _cases_any c WHERE
+
+-- statement: set_population_head
+-- the same predicates over the cases of the events of _set_hits (_set_cases): signal_cells_sets.sql filters those
+-- instead of scanning every case at each filter change
+CREATE OR REPLACE TEMP MACRO set_population() AS TABLE SELECT c.* FROM _set_cases c WHERE
+
 -- statement: selected_from_hits
 -- a selection with an exposure or an event: its cases are the rows materialize.sql kept
 CREATE OR REPLACE TEMP MACRO selected_cases() AS TABLE SELECT * FROM _selected_rows
@@ -59,6 +69,28 @@ CREATE OR REPLACE TEMP TABLE _set_hits AS
 WITH g AS (SELECT unnest($set_names::VARCHAR[]) AS name, unnest($set_pts::VARCHAR[][]) AS pts),
      gp AS (SELECT DISTINCT name, unnest(pts) AS pt_key FROM g)
 SELECT DISTINCT gp.name, ri.caseid FROM reaction_index ri JOIN gp ON ri.pt_key = gp.pt_key
+
+-- statement: set_cases
+-- the columns the population's predicates read, of every case in _set_hits (run right after set_hits)
+CREATE OR REPLACE TEMP TABLE _set_cases AS
+SELECT caseid, received_date, event_date, sex, age_years, country, occp_cod, rept_cod, is_serious
+FROM cases WHERE caseid IN (SELECT caseid FROM _set_hits)
+
+-- statement: exposed_pts
+-- the PT index rows of every case of the exposure, filtered or not (selection.ensure_exposed_pts): kept while the
+-- exposure's cases are the same, so that a screening after a filter change counts the exposed cases' PTs from
+-- these rows instead of scanning the whole PT index again
+CREATE OR REPLACE TEMP TABLE _exposed_pts AS
+SELECT ri.caseid, ri.pt_key FROM reaction_index ri SEMI JOIN _exposed_any e ON ri.caseid = e.caseid
+
+-- statement: exposure_therapies
+-- the therapy start dates (full dates only) of every drug row of the exposure, filtered or not
+-- (selection.ensure_exposure_therapies): kept while the exposure's rows are the same, so that time to onset after a
+-- filter change does not scan every therapy row again
+CREATE OR REPLACE TEMP TABLE _exposure_therapies AS
+SELECT d.caseid, t.start_date
+FROM _exposure_rows d JOIN therapies t ON t.caseid = d.caseid AND t.dsg_drug_seq = d.drug_seq
+WHERE t.start_date_precision = 'day'
 
 -- statement: count_population
 -- the population's size, counted only when a 2x2 needs it (the d cell)

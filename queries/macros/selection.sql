@@ -9,6 +9,10 @@ CREATE TEMP TABLE IF NOT EXISTS _comparator (caseid BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _counts (n_population BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _pop_pt (pt_key VARCHAR, n BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS _set_hits (name VARCHAR, caseid BIGINT);
+CREATE TEMP TABLE IF NOT EXISTS _exposed_pts (caseid BIGINT, pt_key VARCHAR);
+CREATE TEMP TABLE IF NOT EXISTS _exposure_therapies (caseid BIGINT, start_date DATE);
+CREATE TEMP TABLE IF NOT EXISTS _set_cases AS
+SELECT caseid, received_date, event_date, sex, age_years, country, occp_cod, rept_cod, is_serious FROM cases LIMIT 0;
 
 -- Drug rows that match an exposure definition (prefix e = exposure, k = comparator). Definitions that name
 -- ingredients read only those ingredients' rows of drug_ingredients (sorted by ingredient); the others scan drugs.
@@ -111,6 +115,20 @@ CREATE OR REPLACE TEMP MACRO population_strata_current() AS
 
 -- True when _pop_pt holds the bound population's cases per PT (selection.ensure_population_pts); otherwise (never
 -- counted on this connection, or counted for another population) an error. (Folded when the query is planned.)
+CREATE OR REPLACE TEMP MACRO exposed_pts_current() AS
+    coalesce(getvariable('f_exposed_pts_key') = getvariable('f_set_exposure'), false)
+    OR error('the exposed cases'' PTs are not those of the bound exposure: run selection.ensure_exposed_pts() first');
+
+CREATE OR REPLACE TEMP MACRO exposure_therapies_current() AS
+    coalesce(getvariable('f_exposure_therapies_key') = getvariable('f_set_exposure'), false)
+    OR error('the exposure''s therapy dates are not those of the bound exposure: '
+             || 'run selection.ensure_exposure_therapies() first');
+
+CREATE OR REPLACE TEMP MACRO population_count_current() AS
+    coalesce(getvariable('f_counts_key') = getvariable('f_population_key'), false)
+    OR error('the population''s size is not that of the bound selection: '
+             || 'run selection.ensure_population_count() first');
+
 CREATE OR REPLACE TEMP MACRO population_pts_current() AS
     coalesce(getvariable('f_pop_pt_key') = getvariable('f_population_key'), false)
     OR error('the population''s cases per PT are not those of the bound selection: '
