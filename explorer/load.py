@@ -507,7 +507,7 @@ def _build(db_path: Path, build: Path, todo: list[Quarter], summary: LoadSummary
         phase[0] = "scoring every pair"
         scored = time.perf_counter()
         with say.step("fitting the EBGM priors and scoring every ingredient-PT pair"):
-            score_pairs(con, timings=summary.timings)
+            score_pairs(con, timings=summary.timings, strata_deltas=summary.path == PATH_INCREMENTAL)
         summary.timings["scoring_s"] = time.perf_counter() - scored
         summary.timings["model_s"] = time.perf_counter() - clock
         clock = time.perf_counter()

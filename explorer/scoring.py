@@ -49,7 +49,7 @@ def pair_table(con) -> tuple[dict, tuple]:
 
 
 def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float]] | None = None,
-                        chunk: int = 20_000) -> np.ndarray:
+                        chunk: int = 20_000, incremental: bool = False) -> tuple[np.ndarray, bool]:
     """Every pair's expected count stratified by age band, sex and year received (the keys of
     ``explorer.analysis.STRATA``; a missing value is its own stratum): the sum over strata of
     n_ingredient_s * n_pt_s / n_s, as FDA's MGPS and openEBGM's ``processRaw(stratify = TRUE)`` compute it.
@@ -63,9 +63,13 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
         keys: the pairs, as :func:`pair_table` returns them (``ingredient``, ``pt_key`` arrays).
         age_bands: label -> (lowest age, highest age exclusive); filters.toml's by default.
         chunk: pairs per matrix-vector product at most.
+        incremental: adjust the counts by stratum keys the store keeps with the touched cases' differences that an
+            incremental load left on this connection (``explorer.store.update.update_core``), when it left them and
+            the store's age bands are these; otherwise (and by default) count every case again.
 
     Returns:
-        the stratified expected count of each pair, in the order of ``keys``.
+        the stratified expected count of each pair, in the order of ``keys``, and whether the kept counts were
+        adjusted (True) or counted again from every case (False).
     """
     if age_bands is None:
         from explorer.definitions import load_definitions
@@ -73,9 +77,17 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
         age_bands = load_definitions().settings.age_bands
     params = {"labels": list(age_bands), "los": [lo for lo, _ in age_bands.values()],
               "his": [hi for _, hi in age_bands.values()]}
-    for name in ("case_keys", "stratum_bands", "stratum_labels", "case_strata"):
-        _step(con, name, **({} if name == "case_keys" else params))
-    for name in ("ingredient_strata", "pt_strata_serious", "pt_strata", "stratum_sizes"):
+    adjusted = incremental and bool((_step(con, "strata_deltas_ready", **params).fetchone() or (False,))[0])
+    if adjusted:
+        for name in ("merge_strata_case_labels", "merge_strata_ingredient_labels", "merge_strata_pt_labels"):
+            _step(con, name)
+    else:
+        _step(con, "case_keys")
+        for name in ("stratum_bands", "case_label_keys"):
+            _step(con, name, **params)
+        for name in ("strata_case_labels", "strata_ingredient_labels", "strata_pt_labels"):
+            _step(con, name)
+    for name in ("stratum_labels", "ingredient_strata", "pt_strata_serious", "pt_strata", "stratum_sizes"):
         _step(con, name)
     sizes = _step(con, "read_stratum_sizes").fetchnumpy()
     n_s = np.zeros(int(sizes["s"].max()) + 1 if len(sizes["s"]) else 1)
@@ -97,13 +109,13 @@ def stratified_expected(con, keys: dict, age_bands: dict[str, tuple[float, float
     # the pairs come sorted by ingredient: one matrix-vector product per ingredient (its PTs' rows of w times its
     # row of ni), or per chunk of an ingredient with very many PTs
     if not len(i_idx):  # no pair
-        return out
+        return out, adjusted
     starts = np.flatnonzero(np.r_[True, i_idx[1:] != i_idx[:-1]])
     for s0, e0 in zip(starts, np.r_[starts[1:], len(i_idx)], strict=True):
         for c0 in range(s0, e0, chunk):
             c1 = min(c0 + chunk, e0)
             out[c0:c1] = w[p_idx[c0:c1]] @ ni[i_idx[c0]]
-    return out
+    return out, adjusted
 
 
 def _store_prior(con: duckdb.DuckDBPyConnection, step: str, prior: Prior, report: dict, expected: str) -> None:
@@ -114,7 +126,7 @@ def _store_prior(con: duckdb.DuckDBPyConnection, step: str, prior: Prior, report
 
 
 def score_pairs(con: duckdb.DuckDBPyConnection, chunk: int = 500_000, timings: dict | None = None,
-                stratified: bool = True) -> None:
+                stratified: bool = True, strata_deltas: bool = False) -> None:
     """Fit DuMouchel's prior over every ingredient-PT pair and store every pair's measures in ``signal_pairs``.
 
     Two priors are fitted: on the crude expected counts (``ebgm_prior``: ``ebgm``, ``eb05``, ``eb95``) and on the
@@ -122,13 +134,17 @@ def score_pairs(con: duckdb.DuckDBPyConnection, chunk: int = 500_000, timings: d
     ``ebgm_stratified``, ``eb05_stratified``, ``eb95_stratified``). Both are refitted whenever the model is rebuilt
     (after every load that changes the data). ``timings``, when given, receives the seconds of each step;
     ``stratified=False`` leaves the stratified columns NULL (a pair table without the model's case tables).
+    ``strata_deltas``: right after an incremental update on this connection, adjust the kept counts by stratum keys
+    instead of counting every case again (:func:`stratified_expected`; ``timings["strata_adjusted"]`` says which
+    ran).
     """
     clock = time.perf_counter()
     keys, (a, b, c, d) = pair_table(con)
     prior, report = fit_prior(a, cells_expected(a, b, c, d))
     _store_prior(con, "store_prior_crude", prior, report, "crude")
     t_crude_fit = time.perf_counter()
-    e_strat = stratified_expected(con, keys) if stratified else np.full(len(a), np.nan)
+    e_strat, adjusted = (stratified_expected(con, keys, incremental=strata_deltas) if stratified
+                         else (np.full(len(a), np.nan), False))
     t_strata = time.perf_counter()
     if stratified:
         prior_s, report_s = fit_prior(a, e_strat)
@@ -165,6 +181,6 @@ def score_pairs(con: duckdb.DuckDBPyConnection, chunk: int = 500_000, timings: d
         _step(con, "drop_kept_strata")
     if timings is not None:
         strata = int((_step(con, "count_strata").fetchone() or (0,))[0]) if stratified else 0
-        timings.update(pairs=len(a), strata=strata, crude_fit_s=t_crude_fit - clock,
+        timings.update(pairs=len(a), strata=strata, strata_adjusted=adjusted, crude_fit_s=t_crude_fit - clock,
                        strata_expected_s=t_strata - t_crude_fit, stratified_fit_s=t_strat_fit - t_strata,
                        scoring_s=time.perf_counter() - t_strat_fit)

@@ -117,6 +117,7 @@ def test_quarters_across_the_laers_faers_boundary_added_one_by_one_equal_a_full_
     for z in boundary_era[2:]:
         s = load([z], inc)
         assert s.path == PATH_INCREMENTAL and s.touched_cases and not s.rebuilt, s.path_reason
+        assert s.timings["strata_adjusted"]  # the kept counts by stratum adjusted, not counted again
     assert_same_store(inc, full)
     assert_sorted_by_case(inc, updates=2)
     # what the era exercised: LAERS cases followed up in FAERS, follow-ups, probable duplicates
@@ -161,7 +162,7 @@ def test_follow_ups_deletions_and_duplicates_across_quarters_equal_a_full_build(
     before = {c: p for c, p in query(inc, "SELECT caseid, primaryid FROM cases")}
     assert all(c in before for c in made["followed"] + made["deleted"])
     s = load([q4], inc)
-    assert s.path == PATH_INCREMENTAL, s.path_reason
+    assert s.path == PATH_INCREMENTAL and s.timings["strata_adjusted"], s.path_reason
     full = tmp_path / "full.duckdb"
     load([*deletion_era, q4], full)
     assert_same_store(inc, full)

@@ -6,7 +6,8 @@ recomputing only the *touched* cases (see ``update.sql``, step ``touched_cases``
 current report and every child row of it, the probable-duplicate groups of their blocks, and the counts that sum
 over cases (vocabularies and pair counts) by difference: the touched cases' old contributions out, their new ones in.
 The rows themselves come from the macros of ``core.sql`` that the full build uses. The prior fit and the scoring of
-every pair (``explorer.scoring``) are then run in full by the caller, as after a full build.
+every pair (``explorer.scoring``) are then run in full by the caller, as after a full build; the counts by stratum
+keys it keeps are adjusted by the touched cases' differences found here.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ COUNT_STEPS = ("update_ingredient_vocab", "update_route_vocab", "update_pt_vocab
 
 # the deltas a MedDRA remap changes: no drug row moves, only the PTs of reaction rows
 PT_DELTA_STEPS = ("delta_pairs", "delta_pt_vocab")
+# the differences of the counts by stratum keys that the scoring keeps (explorer.scoring.stratified_expected)
+STRATA_DELTA_STEPS = ("touched_strata_keys", "delta_strata_cases", "delta_strata_ingredients", "delta_strata_pts")
 
 
 def _contributions(con, sign: int, steps: tuple[str, ...] = DELTA_STEPS) -> None:
@@ -44,7 +47,7 @@ def _contributions(con, sign: int, steps: tuple[str, ...] = DELTA_STEPS) -> None
     after)."""
     run_store_step(con, "touched_rows")
     for step in steps:
-        run_store_step(con, step, sign=sign)
+        run_store_step(con, step, **({} if step == "touched_strata_keys" else {"sign": sign}))
     run_store_step(con, "dup_blocks")
 
 
@@ -67,7 +70,7 @@ UPDATE_PHASES = 4
 
 
 def update_core(con, since: str, timings: dict | None = None,
-                advance: Callable[[float], None] | None = None) -> int:
+                advance: Callable[[float], None] | None = None, strata_deltas: bool = True) -> int:
     """Bring the model up to date with the quarters from ``since`` on, which were just added to the raw tables.
 
     The caller guarantees what makes this equal to a full build: the store's model is of this model version and
@@ -78,6 +81,9 @@ def update_core(con, since: str, timings: dict | None = None,
         since: the oldest of the new quarters, e.g. ``2020q1``.
         timings: receives the seconds of each phase when given.
         advance: called with 1 after each of the :data:`UPDATE_PHASES` phases.
+        strata_deltas: also find the touched cases' differences of the counts by stratum keys the store keeps
+            (``delta_strata_*``, when it keeps them), for :func:`explorer.scoring.score_pairs` with
+            ``strata_deltas=True`` on this connection.
 
     Returns:
         The number of touched cases (new, updated, deleted, or with drugs whose names now map differently).
@@ -99,7 +105,11 @@ def update_core(con, since: str, timings: dict | None = None,
     run_store_step(con, "version_source")
     define_macros(con)  # after version_source: version_rows reads the update's scoped DEMO rows
     run_store_step(con, "create_deltas")
-    _contributions(con, -1)
+    steps: tuple[str, ...] = DELTA_STEPS
+    if strata_deltas and (run_store_step(con, "strata_kept").fetchone() or (False,))[0]:
+        run_store_step(con, "create_strata_deltas")  # read by the scoring that follows (strata_deltas=True)
+        steps += STRATA_DELTA_STEPS
+    _contributions(con, -1, steps)
     lap("touched_s")
     run_store_step(con, "remove_versions")
     run_store_step(con, "insert_versions")
@@ -108,7 +118,7 @@ def update_core(con, since: str, timings: dict | None = None,
     for step in CHILD_STEPS:
         run_store_step(con, step)
     lap("child_tables_s")
-    _contributions(con, +1)
+    _contributions(con, +1, steps)
     run_store_step(con, "dup_scope")
     run_store_step(con, "update_probable_duplicates")
     for step in COUNT_STEPS:

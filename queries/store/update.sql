@@ -149,6 +149,45 @@ SELECT pt_key, caseid FROM reaction_index WHERE caseid IN (SELECT caseid FROM to
 CREATE OR REPLACE TEMP TABLE touched_reports AS
 SELECT caseid, primaryid, quarter FROM cases WHERE caseid IN (SELECT caseid FROM touched_cases);
 
+-- step: strata_kept
+-- Whether the store keeps the counts by stratum keys that an incremental scoring adjusts (scoring.sql): the deltas
+-- below are made only then.
+SELECT count(*) = 4 FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main'
+  AND table_name IN ('stratum_bands', 'strata_case_labels', 'strata_ingredient_labels', 'strata_pt_labels');
+
+-- step: create_strata_deltas
+CREATE OR REPLACE TEMP TABLE delta_strata_cases (age_band VARCHAR, sex VARCHAR, year VARCHAR, n BIGINT);
+CREATE OR REPLACE TEMP TABLE delta_strata_ingredients (ingredient VARCHAR, age_band VARCHAR, sex VARCHAR, year VARCHAR,
+                                                       n BIGINT);
+CREATE OR REPLACE TEMP TABLE delta_strata_pts (pt_key VARCHAR, age_band VARCHAR, sex VARCHAR, year VARCHAR,
+                                               is_serious BOOLEAN, n BIGINT);
+
+-- step: touched_strata_keys
+-- The touched cases' stratum keys, with the age bands the kept counts were made with (stratum_bands), as
+-- scoring.sql's case_keys makes them for every case.
+CREATE OR REPLACE TEMP TABLE touched_keys AS
+SELECT c.caseid, coalesce(b.label, 'unknown') AS age_band, coalesce(c.sex, 'unknown') AS sex,
+       coalesce(c.received_year::VARCHAR, 'unknown') AS year, c.is_serious
+FROM cases c LEFT JOIN stratum_bands b ON c.age_years >= b.lo AND c.age_years < b.hi
+WHERE c.caseid IN (SELECT caseid FROM touched_cases);
+
+-- step: delta_strata_cases
+INSERT INTO delta_strata_cases SELECT age_band, sex, year, $sign * count(*) FROM touched_keys GROUP BY ALL;
+
+-- step: delta_strata_ingredients
+INSERT INTO delta_strata_ingredients
+SELECT di.ingredient, k.age_band, k.sex, k.year, $sign * count(*)
+FROM (SELECT DISTINCT caseid, ingredient FROM touched_di WHERE role_cod IN ('PS', 'SS')) di
+JOIN touched_keys k USING (caseid)
+GROUP BY ALL;
+
+-- step: delta_strata_pts
+INSERT INTO delta_strata_pts
+SELECT r.pt_key, k.age_band, k.sex, k.year, k.is_serious, $sign * count(*)
+FROM touched_ri r JOIN touched_keys k USING (caseid)
+GROUP BY ALL;
+
 -- step: delta_pairs
 INSERT INTO delta_pairs SELECT ingredient, pt_key, $sign * a FROM pair_rows('touched_di', 'touched_ri');
 
