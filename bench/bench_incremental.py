@@ -77,6 +77,10 @@ print(json.dumps({
     "flow": q("SELECT step, n FROM dedup_flow ORDER BY step_no"),
     "pairs": q("SELECT count(*), sum(a) FROM signal_pairs")[0],
     "prior": q("SELECT alpha1, beta1, alpha2, beta2, p FROM ebgm_prior")[0],
+    "prior_stratified": q("SELECT alpha1, beta1, alpha2, beta2, p FROM ebgm_prior_stratified")[0],
+    # the kept counts by stratum and seriousness, summed in ways that a wrong stratum, PT or count would change
+    "strata": q("SELECT count(*), sum(n_cases), sum(n_cases * (s + 1)), sum(hash(pt_key, s, is_serious, n_cases)) "
+                "FROM pt_strata_serious")[0],
     "raw_demo_rows": q("SELECT count(*) FROM raw_demo")[0][0],
 }))
 """
@@ -147,8 +151,10 @@ def run(zips: list[Path], work: Path, data: str, from_scratch: dict | None = Non
         rebuilt = _load("rebuild", reb, zips[-1:])
         reb.unlink()
     same = (inc_facts["flow"] == scratch_facts["flow"] and inc_facts["pairs"] == scratch_facts["pairs"]
-            and all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(inc_facts["prior"], scratch_facts["prior"],
-                                                                           strict=True)))
+            and inc_facts["strata"] == scratch_facts["strata"]
+            and all(abs(a - b) <= 1e-9 * max(1.0, abs(b))
+                    for name in ("prior", "prior_stratified")
+                    for a, b in zip(inc_facts[name], scratch_facts[name], strict=True)))
     return {"data": data, "quarters": len(zips), "added": zips[-1].name,
             "zip_mb_added": zips[-1].stat().st_size / 1e6, "zip_mb_all": sum(z.stat().st_size for z in zips) / 1e6,
             "base": base_load, "base_facts": base_facts, "incremental": incremental, "rebuild": rebuilt,
@@ -222,7 +228,8 @@ def section(r: dict) -> list[str]:
         f"{verdict(scr['wall_s'] < TARGETS['scratch_s'])} |",
         "",
         f"The incremental store {'equals' if r['same_as_scratch'] else 'DIFFERS FROM'} the one loaded from scratch "
-        "(deduplication flow, pair counts, crude prior to 1e-9; tests/test_incremental.py compares every table). "
+        "(deduplication flow, pair counts, kept counts by stratum and seriousness, crude and stratified priors to "
+        "1e-9; tests/test_incremental.py compares every table). "
         + ("" if full else "At demo scale the prior fits and the scoring of every pair, run in full on both paths, "
            "weigh most; the full-scale figures come from `python bench/bench_incremental.py --zips "
            "bench/.cache/full-history`."),
