@@ -106,33 +106,34 @@ CREATE OR REPLACE TEMP MACRO received_period(period, d) AS
         WHEN 'quarter' THEN year(d)::VARCHAR || 'Q' || quarter(d)::VARCHAR
     END;
 
--- True when _pop_strata holds the bound population's counts by stratum (selection.ensure_population_strata);
--- otherwise an error, never another population's counts. (Folded to a constant when the query is planned.)
+-- Guards of the rows and counts a connection keeps across binds (selection.ensure_*): true when the key the kept
+-- rows were made for (variable `held`) is the bound one (variable `wanted`); otherwise (never made on this
+-- connection, or made for another selection) an error naming what to run. Folded to a constant when a query is
+-- planned; a query puts them where they are evaluated even when it returns no row.
+CREATE OR REPLACE TEMP MACRO kept_current(held, wanted, what, ensure) AS
+    coalesce(getvariable(held) = getvariable(wanted), false)
+    OR error(what || ' are not those of the bound selection: run selection.' || ensure || '() first');
+
+-- _pop_strata: the population's counts by stratum (selection.ensure_population_strata)
 CREATE OR REPLACE TEMP MACRO population_strata_current() AS
-    coalesce(getvariable('f_strata_key') = getvariable('f_population_key'), false)
-    OR error('the population''s counts by stratum are not those of the bound selection: '
-             || 'run selection.ensure_population_strata() first');
+    kept_current('f_strata_key', 'f_population_key', 'the population''s counts by stratum', 'ensure_population_strata');
 
--- True when _pop_pt holds the bound population's cases per PT (selection.ensure_population_pts); otherwise (never
--- counted on this connection, or counted for another population) an error. (Folded when the query is planned.)
-CREATE OR REPLACE TEMP MACRO exposed_pts_current() AS
-    coalesce(getvariable('f_exposed_pts_key') = getvariable('f_set_exposure'), false)
-    OR error('the exposed cases'' PTs are not those of the bound exposure: run selection.ensure_exposed_pts() first');
-
-CREATE OR REPLACE TEMP MACRO exposure_therapies_current() AS
-    coalesce(getvariable('f_exposure_therapies_key') = getvariable('f_set_exposure'), false)
-    OR error('the exposure''s therapy dates are not those of the bound exposure: '
-             || 'run selection.ensure_exposure_therapies() first');
-
-CREATE OR REPLACE TEMP MACRO population_count_current() AS
-    coalesce(getvariable('f_counts_key') = getvariable('f_population_key'), false)
-    OR error('the population''s size is not that of the bound selection: '
-             || 'run selection.ensure_population_count() first');
-
+-- _pop_pt: the population's cases per PT (selection.ensure_population_pts)
 CREATE OR REPLACE TEMP MACRO population_pts_current() AS
-    coalesce(getvariable('f_pop_pt_key') = getvariable('f_population_key'), false)
-    OR error('the population''s cases per PT are not those of the bound selection: '
-             || 'run selection.ensure_population_pts() first');
+    kept_current('f_pop_pt_key', 'f_population_key', 'the population''s cases per PT', 'ensure_population_pts');
+
+-- _counts: the population's size (selection.ensure_population_count)
+CREATE OR REPLACE TEMP MACRO population_count_current() AS
+    kept_current('f_counts_key', 'f_population_key', 'the population''s size', 'ensure_population_count');
+
+-- _exposed_pts: the exposure's PT rows (selection.ensure_exposed_pts)
+CREATE OR REPLACE TEMP MACRO exposed_pts_current() AS
+    kept_current('f_exposed_pts_key', 'f_set_exposure', 'the exposed cases'' PTs', 'ensure_exposed_pts');
+
+-- _exposure_therapies: the exposure's therapy dates (selection.ensure_exposure_therapies)
+CREATE OR REPLACE TEMP MACRO exposure_therapies_current() AS
+    kept_current('f_exposure_therapies_key', 'f_set_exposure', 'the exposure''s therapy dates',
+                 'ensure_exposure_therapies');
 
 -- Unmasking: the cases that leave the reference group, those of the masking ingredients (in the exposure's roles)
 -- and those of the masking PTs (empty lists: none).
